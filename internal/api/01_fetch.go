@@ -1,0 +1,255 @@
+package api
+
+// Fetch (key 1), v4–18.
+//
+//   - v4: isolation level, last stable offset, aborted transactions;
+//     v5: log start offset; v7: fetch sessions (KIP-227, fetch_session.go);
+//     v9: current leader epoch (KIP-320); v11: rack (KIP-392);
+//     v12: flexible, last fetched epoch → diverging epoch; v13: topic ids;
+//     v15: replica state replaces replica id.
+//   - Batches are served as stored: the bytes read from the segment go into
+//     the response unchanged, never decoded.
+//   - Long poll: when less than MinBytes is ready the request waits, up to
+//     MaxWaitMillis, for any of its partitions to change.
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/strom-project/strom/internal/replica"
+	"github.com/strom-project/strom/internal/storage"
+	"github.com/strom-project/strom/internal/wire"
+)
+
+func (h *Handlers) fetchAPI() wire.API {
+	return wire.API{Key: 1, Min: 4, Max: 18, Handle: typed(h.fetch)}
+}
+
+func (h *Handlers) fetch(ctx context.Context, _ *wire.Conn, req *kmsg.FetchRequest) (kmsg.Response, error) {
+	resp := req.ResponseKind().(*kmsg.FetchResponse)
+	byID := req.Version >= 13
+	var (
+		parts       []*sessionPartition
+		sess        *fetchSession
+		incremental bool
+	)
+	switch {
+	case req.Version < 7 || req.SessionEpoch == -1:
+		if req.Version >= 7 && req.SessionID != 0 {
+			h.sessions.remove(req.SessionID)
+		}
+		parts = requestPartitions(req, byID)
+	case req.SessionEpoch == 0:
+		if req.SessionID != 0 {
+			h.sessions.remove(req.SessionID)
+		}
+		parts = requestPartitions(req, byID)
+		if sess = h.sessions.create(); sess != nil {
+			sess.mu.Lock()
+			defer sess.mu.Unlock()
+			for _, p := range parts {
+				sess.upsert(*p)
+			}
+			parts = sess.order
+		}
+	default:
+		if sess = h.sessions.get(req.SessionID); sess == nil {
+			resp.ErrorCode = kerr.FetchSessionIDNotFound.Code
+			return resp, nil
+		}
+		sess.mu.Lock()
+		defer sess.mu.Unlock()
+		if sess.epoch != req.SessionEpoch {
+			resp.ErrorCode = kerr.InvalidFetchSessionEpoch.Code
+			return resp, nil
+		}
+		for _, p := range requestPartitions(req, byID) {
+			sess.upsert(*p)
+		}
+		for _, ft := range req.ForgottenTopics {
+			for _, pn := range ft.Partitions {
+				sess.forget(topicKey(ft.Topic, ft.TopicID, pn, byID))
+			}
+		}
+		sess.epoch++
+		parts = sess.order
+		incremental = true
+	}
+	if sess != nil {
+		resp.SessionID = sess.id
+	}
+
+	results := h.fetchWait(ctx, req, parts)
+	served := map[tpKey]bool{}
+	topicIdx := map[tpKey]int{}
+	for i, sp := range parts {
+		r := &results[i]
+		if incremental && len(r.RecordBatches) == 0 && r.ErrorCode == 0 &&
+			r.HighWatermark == sp.sentHW && r.LastStableOffset == sp.sentLSO && r.LogStartOffset == sp.sentLogStart {
+			continue
+		}
+		if len(r.RecordBatches) > 0 {
+			served[sp.key] = true
+		}
+		sp.sentHW, sp.sentLSO, sp.sentLogStart = r.HighWatermark, r.LastStableOffset, r.LogStartOffset
+		tk := tpKey{topic: sp.key.topic, id: sp.key.id}
+		ti, ok := topicIdx[tk]
+		if !ok {
+			rt := kmsg.NewFetchResponseTopic()
+			rt.Topic, rt.TopicID = sp.key.topic, sp.key.id
+			resp.Topics = append(resp.Topics, rt)
+			ti = len(resp.Topics) - 1
+			topicIdx[tk] = ti
+		}
+		resp.Topics[ti].Partitions = append(resp.Topics[ti].Partitions, *r)
+	}
+	if sess != nil {
+		sess.rotate(served)
+	}
+	return resp, nil
+}
+
+func topicKey(name string, id [16]byte, partition int32, byID bool) tpKey {
+	if byID {
+		return tpKey{id: id, partition: partition}
+	}
+	return tpKey{topic: name, partition: partition}
+}
+
+func requestPartitions(req *kmsg.FetchRequest, byID bool) []*sessionPartition {
+	var out []*sessionPartition
+	for _, t := range req.Topics {
+		for _, p := range t.Partitions {
+			out = append(out, &sessionPartition{
+				key:         topicKey(t.Topic, t.TopicID, p.Partition, byID),
+				fetchOffset: p.FetchOffset, maxBytes: p.PartitionMaxBytes,
+				currentLeaderEpoch: p.CurrentLeaderEpoch, lastFetchedEpoch: p.LastFetchedEpoch,
+				sentHW: -1, sentLSO: -1, sentLogStart: -1,
+			})
+		}
+	}
+	return out
+}
+
+// fetchWait reads every partition and, while fewer than MinBytes are ready
+// and nothing failed, waits for a change and reads again until MaxWait.
+func (h *Handlers) fetchWait(ctx context.Context, req *kmsg.FetchRequest, parts []*sessionPartition) []kmsg.FetchResponseTopicPartition {
+	deadline := h.Now().Add(time.Duration(req.MaxWaitMillis) * time.Millisecond)
+	for {
+		results, waits, bytes, failed := h.readAll(req, parts)
+		if failed || int64(bytes) >= int64(req.MinBytes) || len(waits) == 0 {
+			return results
+		}
+		left := deadline.Sub(h.Now())
+		if left <= 0 || !waitAny(ctx, left, waits) {
+			return results
+		}
+	}
+}
+
+// readAll reads each partition once. The wait channels are taken before
+// reading so an append racing with the read still wakes the long poll.
+func (h *Handlers) readAll(req *kmsg.FetchRequest, parts []*sessionPartition) (results []kmsg.FetchResponseTopicPartition, waits []<-chan struct{}, total int32, failed bool) {
+	budget := req.MaxBytes
+	if req.MaxBytes <= 0 {
+		budget = 1<<31 - 1
+	}
+	results = make([]kmsg.FetchResponseTopicPartition, len(parts))
+	for i, sp := range parts {
+		r := &results[i]
+		*r = kmsg.NewFetchResponseTopicPartition()
+		r.Partition = sp.key.partition
+		r.HighWatermark, r.LastStableOffset, r.LogStartOffset = -1, -1, -1
+		p, err := h.fetchPartition(sp)
+		if err != nil {
+			r.ErrorCode = codeFor(err)
+			failed = true
+			continue
+		}
+		waits = append(waits, p.Log.Wait())
+		max := min(sp.maxBytes, budget)
+		upTo := p.Log.HighWatermark()
+		rr, err := p.Log.Read(sp.fetchOffset, max, total == 0, upTo)
+		r.HighWatermark, r.LastStableOffset, r.LogStartOffset = upTo, upTo, p.Log.LogStartOffset()
+		if err != nil {
+			r.ErrorCode = codeFor(err)
+			if !errors.Is(err, storage.ErrOffsetOutOfRange) {
+				h.Logger.Warn("fetch read failed", "partition", p.String(), "err", err)
+			}
+			failed = true
+			continue
+		}
+		if sp.lastFetchedEpoch >= 0 && h.divergingEpoch(p, sp, r) {
+			failed = true
+			continue
+		}
+		r.RecordBatches = rr.Records
+		n := int32(len(rr.Records))
+		total += n
+		budget -= min(n, budget)
+	}
+	return results, waits, total, failed
+}
+
+func (h *Handlers) fetchPartition(sp *sessionPartition) (*replica.Partition, error) {
+	name := sp.key.topic
+	if name == "" {
+		n, ok := h.Replicas.TopicName(sp.key.id)
+		if !ok {
+			return nil, kerr.UnknownTopicID
+		}
+		name = n
+	}
+	p, err := h.Replicas.Partition(name, sp.key.partition)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.CheckEpoch(sp.currentLeaderEpoch); err != nil {
+		return nil, err
+	}
+	if !p.IsLeader() {
+		return nil, replica.ErrNotLeader
+	}
+	return p, nil
+}
+
+// divergingEpoch implements the v12+ truncation check: if the fetcher's
+// last fetched epoch ends before its fetch offset here, tell it where.
+func (h *Handlers) divergingEpoch(p *replica.Partition, sp *sessionPartition, r *kmsg.FetchResponseTopicPartition) bool {
+	e, ok := p.Log.EndOffsetForEpoch(sp.lastFetchedEpoch)
+	if !ok || (e.LeaderEpoch == sp.lastFetchedEpoch && e.EndOffset >= sp.fetchOffset) {
+		return false
+	}
+	r.DivergingEpoch.Epoch, r.DivergingEpoch.EndOffset = e.LeaderEpoch, e.EndOffset
+	return true
+}
+
+// waitAny blocks until one channel fires (true), or the timeout or ctx ends
+// (false).
+func waitAny(ctx context.Context, d time.Duration, chs []<-chan struct{}) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	if len(chs) == 1 {
+		select {
+		case <-chs[0]:
+			return true
+		case <-timer.C:
+		case <-ctx.Done():
+		}
+		return false
+	}
+	cases := make([]reflect.SelectCase, 0, len(chs)+2)
+	cases = append(cases,
+		reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(timer.C)},
+		reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())})
+	for _, ch := range chs {
+		cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ch)})
+	}
+	i, _, _ := reflect.Select(cases)
+	return i >= 2
+}

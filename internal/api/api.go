@@ -1,0 +1,70 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/strom-project/strom/internal/config"
+	"github.com/strom-project/strom/internal/controller"
+	"github.com/strom-project/strom/internal/replica"
+	"github.com/strom-project/strom/internal/wire"
+)
+
+// Handlers carries what request handlers need. Build one per broker.
+type Handlers struct {
+	NodeID   int32
+	Config   *config.Broker
+	Ctrl     *controller.Controller
+	Replicas *replica.Manager
+	// NextProducerID hands out one producer id (from controller blocks).
+	NextProducerID func(ctx context.Context) (int64, error)
+	Logger         *slog.Logger
+	Now            func() time.Time
+
+	sessions *fetchSessions
+}
+
+// Register adds every served API to reg.
+func Register(reg *wire.Registry, h *Handlers) {
+	if h.Now == nil {
+		h.Now = time.Now
+	}
+	h.sessions = newFetchSessions(1000, h.Now)
+	for _, a := range []wire.API{
+		h.produceAPI(),
+		h.fetchAPI(),
+		h.listOffsetsAPI(),
+		h.metadataAPI(),
+		h.apiVersionsAPI(reg),
+		h.createTopicsAPI(),
+		h.deleteTopicsAPI(),
+		h.initProducerIDAPI(),
+		h.offsetForLeaderEpochAPI(),
+		h.describeConfigsAPI(),
+		h.createPartitionsAPI(),
+		h.describeClusterAPI(),
+		h.describeTopicPartitionsAPI(),
+	} {
+		reg.Register(a)
+	}
+}
+
+// typed adapts a handler of a concrete request type to wire.Handler.
+func typed[Req kmsg.Request](f func(ctx context.Context, c *wire.Conn, req Req) (kmsg.Response, error)) wire.Handler {
+	return func(ctx context.Context, c *wire.Conn, _ wire.Header, req kmsg.Request) (kmsg.Response, error) {
+		return f(ctx, c, req.(Req))
+	}
+}
+
+// errMsg returns the client-facing message of err, or nil: Kafka's own
+// wording where the controller has one, without our package prefixes.
+func errMsg(err error) *string {
+	if err == nil {
+		return nil
+	}
+	s := controller.ErrorMessage(err)
+	return &s
+}

@@ -1,0 +1,23 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+)
+
+// Version is set at build time with -ldflags "-X .../internal/cli.Version=...".
+var Version = "dev"
+
+// NewRoot builds the strom command tree.
+func NewRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "strom",
+		Short: "Strom: a Kafka-compatible event-streaming platform in one binary",
+		Long: `Strom speaks the Kafka wire protocol: every Kafka client and tool works
+against it unchanged. Start a single-node broker with "strom serve".`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       Version,
+	}
+	root.AddCommand(newServeCommand())
+	return root
+}

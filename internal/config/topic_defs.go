@@ -1,0 +1,72 @@
+package config
+
+import "fmt"
+
+// TopicDefs are the per-topic configs, with the broker config that supplies
+// each default. Values and defaults follow Kafka 4.1.
+var TopicDefs = indexDefs([]Def{
+	{Name: "cleanup.policy", Type: TypeList, Default: "delete", Synonym: "log.cleanup.policy", Valid: listOf("delete", "compact"),
+		Doc: "delete: discard old segments past retention; compact: keep the latest record per key."},
+	{Name: "compression.type", Type: TypeString, Default: "producer", Synonym: "compression.type",
+		Valid: oneOf("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"),
+		Doc:   "Final compression of the topic's data; producer keeps what the producer sent."},
+	{Name: "delete.retention.ms", Type: TypeLong, Default: "86400000", Synonym: "log.cleaner.delete.retention.ms", Valid: atLeast(0),
+		Doc: "How long tombstones are kept on compacted topics."},
+	{Name: "file.delete.delay.ms", Type: TypeLong, Default: "60000", Synonym: "log.segment.delete.delay.ms", Valid: atLeast(0),
+		Doc: "Time to wait before deleting a file from the filesystem."},
+	{Name: "flush.messages", Type: TypeLong, Default: maxLong, Synonym: "log.flush.interval.messages", Valid: atLeast(1),
+		Doc: "Force an fsync after this many messages; 1 fsyncs before every acknowledgement (group commit)."},
+	{Name: "flush.ms", Type: TypeLong, Default: maxLong, Synonym: "log.flush.interval.ms", Valid: atLeast(0),
+		Doc: "Force an fsync after this much time."},
+	{Name: "index.interval.bytes", Type: TypeInt, Default: "4096", Synonym: "log.index.interval.bytes", Valid: atLeast(0),
+		Doc: "Bytes between entries of the offset index."},
+	{Name: "max.compaction.lag.ms", Type: TypeLong, Default: maxLong, Synonym: "log.cleaner.max.compaction.lag.ms", Valid: atLeast(1),
+		Doc: "Longest time a message stays ineligible for compaction."},
+	{Name: "max.message.bytes", Type: TypeInt, Default: "1048588", Synonym: "message.max.bytes", Valid: atLeast(0),
+		Doc: "Largest record batch size allowed."},
+	{Name: "message.timestamp.after.max.ms", Type: TypeLong, Default: "3600000", Synonym: "log.message.timestamp.after.max.ms", Valid: atLeast(0),
+		Doc: "Largest allowed amount a CreateTime timestamp may be ahead of the broker's clock."},
+	{Name: "message.timestamp.before.max.ms", Type: TypeLong, Default: maxLong, Synonym: "log.message.timestamp.before.max.ms", Valid: atLeast(0),
+		Doc: "Largest allowed amount a CreateTime timestamp may be behind the broker's clock."},
+	{Name: "message.timestamp.type", Type: TypeString, Default: "CreateTime", Synonym: "log.message.timestamp.type",
+		Valid: oneOf("CreateTime", "LogAppendTime"), Doc: "Whether record timestamps are the producer's or the broker's append time."},
+	{Name: "min.cleanable.dirty.ratio", Type: TypeDouble, Default: "0.5", Synonym: "log.cleaner.min.cleanable.ratio", Valid: ratio,
+		Doc: "Minimum ratio of dirty log to total log before compaction."},
+	{Name: "min.compaction.lag.ms", Type: TypeLong, Default: "0", Synonym: "log.cleaner.min.compaction.lag.ms", Valid: atLeast(0),
+		Doc: "Minimum time a message stays uncompacted."},
+	{Name: "min.insync.replicas", Type: TypeInt, Default: "1", Synonym: "min.insync.replicas", Valid: atLeast(1),
+		Doc: "Minimum number of in-sync replicas for acks=all writes to succeed."},
+	{Name: "preallocate", Type: TypeBoolean, Default: "true", Synonym: "log.preallocate",
+		Doc: "Preallocate segment files when rolling (faster fsync)."},
+	{Name: "retention.bytes", Type: TypeLong, Default: "-1", Synonym: "log.retention.bytes",
+		Doc: "Maximum partition size before old segments are deleted; -1 for no limit."},
+	{Name: "retention.ms", Type: TypeLong, Default: "604800000", Synonym: "log.retention.ms", Valid: atLeast(-1),
+		Doc: "How long a log is kept before old segments are deleted; -1 for no limit."},
+	{Name: "segment.bytes", Type: TypeInt, Default: "1073741824", Synonym: "log.segment.bytes", Valid: atLeast(14),
+		Doc: "Segment file size."},
+	{Name: "segment.index.bytes", Type: TypeInt, Default: "10485760", Synonym: "log.index.size.max.bytes", Valid: atLeast(4),
+		Doc: "Size of a segment's offset index."},
+	{Name: "segment.jitter.ms", Type: TypeLong, Default: "0", Synonym: "log.roll.jitter.ms", Valid: atLeast(0),
+		Doc: "Maximum random jitter subtracted from segment.ms."},
+	{Name: "segment.ms", Type: TypeLong, Default: "604800000", Synonym: "log.roll.ms", Valid: atLeast(1),
+		Doc: "Time after which a segment is rolled even if not full."},
+	{Name: "unclean.leader.election.enable", Type: TypeBoolean, Default: "false", Synonym: "unclean.leader.election.enable",
+		Doc: "Whether an out-of-sync replica may become leader (may lose data)."},
+})
+
+func indexDefs(defs []Def) map[string]*Def {
+	m := make(map[string]*Def, len(defs))
+	for i := range defs {
+		m[defs[i].Name] = &defs[i]
+	}
+	return m
+}
+
+// ValidateTopicConfig checks one topic config; unknown names are errors.
+func ValidateTopicConfig(name, value string) error {
+	d, ok := TopicDefs[name]
+	if !ok {
+		return fmt.Errorf("unknown topic config name: %s", name)
+	}
+	return d.Validate(value)
+}

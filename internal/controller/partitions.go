@@ -1,0 +1,109 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/strom-project/strom/internal/metadata"
+)
+
+// CreatePartitions grows topics (validateOnly: only validates). Partitions
+// can only be added, never removed. New partitions keep the replication
+// factor of partition 0.
+func (c *Controller) CreatePartitions(ctx context.Context, reqs []CreatePartitions, validateOnly bool) []CreatePartitionsResult {
+	results := make([]CreatePartitionsResult, len(reqs))
+	for i, r := range reqs {
+		results[i].Topic = r.Topic
+	}
+	setAll := func(err error) {
+		for i := range results {
+			if results[i].Err == nil {
+				results[i].Err = err
+			}
+		}
+	}
+	err := c.do(ctx, func() {
+		if err := ctx.Err(); err != nil {
+			setAll(err)
+			return
+		}
+		im := c.Image()
+		brokers := im.UnfencedBrokers()
+		rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+		seen := map[string]int{}
+		for _, r := range reqs {
+			seen[r.Topic]++
+		}
+		var recs []metadata.Record
+		var ok []int
+		for i, r := range reqs {
+			if seen[r.Topic] > 1 {
+				results[i].Err = fmt.Errorf("%w: Duplicate topic name.", ErrInvalidRequest)
+				continue
+			}
+			more, err := growTopic(im, brokers, r, rng)
+			if err == nil && len(recs)+len(more) > maxRecordsPerRequest {
+				err = fmt.Errorf("%w: Unable to perform excessively large batch operation.", ErrInvalidRequest)
+			}
+			if err != nil {
+				results[i].Err = err
+				continue
+			}
+			recs = append(recs, more...)
+			ok = append(ok, i)
+		}
+		if validateOnly {
+			return
+		}
+		if err := c.propose(ctx, recs); err != nil {
+			for _, i := range ok {
+				results[i].Err = err
+			}
+		}
+	})
+	if err != nil {
+		setAll(err)
+	}
+	return results
+}
+
+func growTopic(im *metadata.Image, brokers []int32, r CreatePartitions, rng *rand.Rand) ([]metadata.Record, error) {
+	t := im.Topics[r.Topic]
+	if t == nil {
+		return nil, fmt.Errorf("%w: The topic '%s' does not exist.", ErrUnknownTopic, r.Topic)
+	}
+	cur := int32(len(t.Partitions))
+	switch {
+	case r.Count < cur:
+		return nil, fmt.Errorf("%w: Topic currently has %d partitions, which is higher than the requested %d.", ErrInvalidPartitions, cur, r.Count)
+	case r.Count == cur:
+		return nil, fmt.Errorf("%w: Topic already has %d partition(s).", ErrInvalidPartitions, cur)
+	case r.Count > maxPartitionsPerTopic:
+		return nil, fmt.Errorf("%w: Number of partitions %d exceeds the maximum of %d per topic.", ErrInvalidPartitions, r.Count, maxPartitionsPerTopic)
+	}
+	add := r.Count - cur
+	var assignments [][]int32
+	if r.Assignments != nil {
+		if int32(len(r.Assignments)) != add {
+			return nil, fmt.Errorf("%w: Attempted to add %d additional partition(s), but only %d assignment(s) were specified.",
+				ErrInvalidReplicaAssignment, add, len(r.Assignments))
+		}
+		for i, reps := range r.Assignments {
+			if err := validateAssignment(im, cur+int32(i), reps); err != nil {
+				return nil, err
+			}
+		}
+		assignments = r.Assignments
+	} else {
+		rf := int16(1)
+		if cur > 0 {
+			rf = int16(len(t.Partitions[0].Replicas))
+		}
+		var err error
+		if assignments, err = placeReplicas(brokers, cur, add, rf, rng); err != nil {
+			return nil, err
+		}
+	}
+	return partitionRecords(t.ID, cur, assignments), nil
+}

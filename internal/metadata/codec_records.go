@@ -1,0 +1,111 @@
+package metadata
+
+import "github.com/twmb/franz-go/pkg/kbin"
+
+// record decodes the body of rec (a pointer to a zero record) in place.
+func (d *decoder) record(rec Record) {
+	switch r := rec.(type) {
+	case *ClusterIDRecord:
+		r.ClusterID = d.string()
+	case *RegisterBrokerRecord:
+		r.ID = d.r.Int32()
+		r.Epoch = d.r.Int64()
+		r.Rack = d.nullableString()
+		// An endpoint takes at least 7 bytes (three empty strings + port).
+		if n := d.arrayLen(7); n >= 0 {
+			r.Endpoints = make([]Endpoint, n)
+			for i := range r.Endpoints {
+				e := &r.Endpoints[i]
+				e.Listener, e.SecurityProtocol, e.Host = d.string(), d.string(), d.string()
+				e.Port = d.r.Int32()
+			}
+		}
+		r.Fenced = d.bool()
+	case *TopicRecord:
+		r.Name = d.string()
+		r.ID = d.r.Uuid()
+		r.Internal = d.bool()
+	case *PartitionRecord:
+		r.TopicID = d.r.Uuid()
+		r.Partition = d.r.Int32()
+		r.Replicas = d.int32s()
+		r.ISR = d.int32s()
+		r.Leader = d.r.Int32()
+		r.LeaderEpoch = d.r.Int32()
+		r.PartitionEpoch = d.r.Int32()
+	case *PartitionChangeRecord:
+		r.TopicID = d.r.Uuid()
+		r.Partition = d.r.Int32()
+		r.Leader = d.r.Int32()
+		r.ISR = d.int32s()
+		r.Replicas = d.int32s()
+	case *RemoveTopicRecord:
+		r.ID = d.r.Uuid()
+	case *ConfigRecord:
+		r.ResourceType = ConfigResourceType(d.r.Int8())
+		r.ResourceName = d.string()
+		r.Name = d.string()
+		r.Value = d.nullableString()
+	case *ProducerIdsRecord:
+		r.BrokerID = d.r.Int32()
+		r.BrokerEpoch = d.r.Int64()
+		r.NextProducerID = d.r.Int64()
+	default:
+		panic("metadata: decoder has no case for a registered record type")
+	}
+}
+
+func (r *ClusterIDRecord) appendBody(dst []byte) []byte { return appendString(dst, r.ClusterID) }
+
+func (r *RegisterBrokerRecord) appendBody(dst []byte) []byte {
+	dst = kbin.AppendInt32(dst, r.ID)
+	dst = kbin.AppendInt64(dst, r.Epoch)
+	dst = kbin.AppendCompactNullableString(dst, r.Rack)
+	dst = kbin.AppendCompactNullableArrayLen(dst, len(r.Endpoints), r.Endpoints == nil)
+	for _, e := range r.Endpoints {
+		dst = appendString(dst, e.Listener)
+		dst = appendString(dst, e.SecurityProtocol)
+		dst = appendString(dst, e.Host)
+		dst = kbin.AppendInt32(dst, e.Port)
+	}
+	return kbin.AppendBool(dst, r.Fenced)
+}
+
+func (r *TopicRecord) appendBody(dst []byte) []byte {
+	dst = appendString(dst, r.Name)
+	dst = kbin.AppendUuid(dst, r.ID)
+	return kbin.AppendBool(dst, r.Internal)
+}
+
+func (r *PartitionRecord) appendBody(dst []byte) []byte {
+	dst = kbin.AppendUuid(dst, r.TopicID)
+	dst = kbin.AppendInt32(dst, r.Partition)
+	dst = appendInt32s(dst, r.Replicas)
+	dst = appendInt32s(dst, r.ISR)
+	dst = kbin.AppendInt32(dst, r.Leader)
+	dst = kbin.AppendInt32(dst, r.LeaderEpoch)
+	return kbin.AppendInt32(dst, r.PartitionEpoch)
+}
+
+func (r *PartitionChangeRecord) appendBody(dst []byte) []byte {
+	dst = kbin.AppendUuid(dst, r.TopicID)
+	dst = kbin.AppendInt32(dst, r.Partition)
+	dst = kbin.AppendInt32(dst, r.Leader)
+	dst = appendInt32s(dst, r.ISR)
+	return appendInt32s(dst, r.Replicas)
+}
+
+func (r *RemoveTopicRecord) appendBody(dst []byte) []byte { return kbin.AppendUuid(dst, r.ID) }
+
+func (r *ConfigRecord) appendBody(dst []byte) []byte {
+	dst = kbin.AppendInt8(dst, int8(r.ResourceType))
+	dst = appendString(dst, r.ResourceName)
+	dst = appendString(dst, r.Name)
+	return kbin.AppendCompactNullableString(dst, r.Value)
+}
+
+func (r *ProducerIdsRecord) appendBody(dst []byte) []byte {
+	dst = kbin.AppendInt32(dst, r.BrokerID)
+	dst = kbin.AppendInt64(dst, r.BrokerEpoch)
+	return kbin.AppendInt64(dst, r.NextProducerID)
+}

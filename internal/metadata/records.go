@@ -1,0 +1,139 @@
+package metadata
+
+// RecordType identifies a metadata record in the log. The numbers are
+// persisted: never renumber or reuse one. Where Kafka has the same record
+// (metadata/src/main/resources/common/metadata/*.json) we use Kafka's apiKey;
+// Strom-only records start at 100.
+type RecordType uint16
+
+const (
+	RegisterBrokerRecordType  RecordType = 0
+	TopicRecordType           RecordType = 2
+	PartitionRecordType       RecordType = 3
+	ConfigRecordType          RecordType = 4
+	PartitionChangeRecordType RecordType = 5
+	RemoveTopicRecordType     RecordType = 9
+	ProducerIdsRecordType     RecordType = 15
+	ClusterIDRecordType       RecordType = 100
+)
+
+func (t RecordType) String() string {
+	switch t {
+	case RegisterBrokerRecordType:
+		return "RegisterBroker"
+	case TopicRecordType:
+		return "Topic"
+	case PartitionRecordType:
+		return "Partition"
+	case ConfigRecordType:
+		return "Config"
+	case PartitionChangeRecordType:
+		return "PartitionChange"
+	case RemoveTopicRecordType:
+		return "RemoveTopic"
+	case ProducerIdsRecordType:
+		return "ProducerIds"
+	case ClusterIDRecordType:
+		return "ClusterID"
+	}
+	return "Unknown"
+}
+
+// Record is one metadata record. A raft entry carries a batch of records
+// that Image.Apply applies atomically (all or none).
+type Record interface {
+	Type() RecordType
+	// version is the newest encoding version of the record; encode always
+	// writes it, decode accepts 0..version.
+	version() uint16
+	appendBody(dst []byte) []byte
+}
+
+// ClusterIDRecord sets the cluster id. It is the first record of every
+// metadata log (the bootstrap snapshot) and of every snapshot.
+type ClusterIDRecord struct {
+	ClusterID string
+}
+
+// RegisterBrokerRecord registers (or re-registers) a broker. Epoch is chosen
+// by the controller and grows with every registration of the same id.
+type RegisterBrokerRecord struct {
+	ID        int32
+	Epoch     int64
+	Rack      *string
+	Endpoints []Endpoint
+	Fenced    bool
+}
+
+// TopicRecord creates a topic with no partitions; PartitionRecords follow.
+type TopicRecord struct {
+	Name     string
+	ID       Uuid
+	Internal bool // e.g. __consumer_offsets; Kafka derives this from the name
+}
+
+// PartitionRecord creates a partition, or replaces it wholesale (used by
+// snapshots and reassignment). Partition must be ≤ the current count.
+type PartitionRecord struct {
+	TopicID        Uuid
+	Partition      int32
+	Replicas       []int32
+	ISR            []int32
+	Leader         int32
+	LeaderEpoch    int32
+	PartitionEpoch int32
+}
+
+// NoLeaderChange in PartitionChangeRecord.Leader leaves the leader as is
+// (Kafka's NO_LEADER_CHANGE).
+const NoLeaderChange int32 = -2
+
+// PartitionChangeRecord changes the ISR, leader or replicas of a partition.
+// Nil slices mean "unchanged". A leader change bumps LeaderEpoch; every
+// change bumps PartitionEpoch.
+type PartitionChangeRecord struct {
+	TopicID   Uuid
+	Partition int32
+	Leader    int32   // NoLeaderChange, -1 (offline) or a broker id
+	ISR       []int32 // nil: unchanged
+	Replicas  []int32 // nil: unchanged
+}
+
+// RemoveTopicRecord deletes a topic, its partitions and its dynamic configs.
+type RemoveTopicRecord struct {
+	ID Uuid
+}
+
+// ConfigRecord sets (Value != nil) or deletes (Value == nil) one dynamic config.
+type ConfigRecord struct {
+	ResourceType ConfigResourceType
+	ResourceName string
+	Name         string
+	Value        *string
+}
+
+// ProducerIdsRecord records that the producer ids below NextProducerID have
+// been handed out (the last block went to BrokerID).
+type ProducerIdsRecord struct {
+	BrokerID       int32
+	BrokerEpoch    int64
+	NextProducerID int64
+}
+
+func (*ClusterIDRecord) Type() RecordType       { return ClusterIDRecordType }
+func (*RegisterBrokerRecord) Type() RecordType  { return RegisterBrokerRecordType }
+func (*TopicRecord) Type() RecordType           { return TopicRecordType }
+func (*PartitionRecord) Type() RecordType       { return PartitionRecordType }
+func (*PartitionChangeRecord) Type() RecordType { return PartitionChangeRecordType }
+func (*RemoveTopicRecord) Type() RecordType     { return RemoveTopicRecordType }
+func (*ConfigRecord) Type() RecordType          { return ConfigRecordType }
+func (*ProducerIdsRecord) Type() RecordType     { return ProducerIdsRecordType }
+
+func (*ClusterIDRecord) version() uint16       { return 0 }
+func (*RegisterBrokerRecord) version() uint16  { return 0 }
+func (*TopicRecord) version() uint16           { return 0 }
+func (*PartitionRecord) version() uint16       { return 0 }
+func (*PartitionChangeRecord) version() uint16 { return 0 }
+func (*RemoveTopicRecord) version() uint16     { return 0 }
+func (*ConfigRecord) version() uint16          { return 0 }
+func (*ProducerIdsRecord) version() uint16     { return 0 }

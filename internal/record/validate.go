@@ -1,0 +1,107 @@
+package record
+
+import (
+	"fmt"
+)
+
+// Limits bound the work Validate may do on one batch.
+type Limits struct {
+	// MaxDecompressedBytes caps the decompressed records section;
+	// <= 0 means DefaultMaxDecompressedBytes.
+	MaxDecompressedBytes int
+}
+
+// Info is what Validate learned about a batch.
+type Info struct {
+	Header
+	// MinTimestamp and MaxRecordTimestamp are computed from the records
+	// (baseTimestamp + timestampDelta), not trusted from the header.
+	MinTimestamp       int64
+	MaxRecordTimestamp int64
+}
+
+// CheckIntegrity verifies that batch is exactly one v2 batch with a matching
+// CRC, without looking at the records. Recovery uses it: Kafka's
+// LogSegment.recover does the same (ensureValid), leaving record-level
+// checks to the produce path.
+func CheckIntegrity(batch []byte) (Header, error) {
+	h, err := ParseHeader(batch)
+	if err != nil {
+		return h, err
+	}
+	if h.BatchLength < HeaderSize-LogOverhead || h.Size() != len(batch) {
+		return h, fmt.Errorf("%w: batchLength %d does not match %d bytes", ErrCorrupt, h.BatchLength, len(batch))
+	}
+	// Magic before CRC: an old-format batch has a different layout, so its
+	// "CRC" would be noise and CORRUPT_MESSAGE the wrong answer.
+	if h.Magic != MagicV2 {
+		return h, fmt.Errorf("%w: magic %d", ErrUnsupportedMagic, h.Magic)
+	}
+	if got := ComputeCRC(batch); got != h.CRC {
+		return h, fmt.Errorf("%w: crc %08x, computed %08x", ErrCorrupt, h.CRC, got)
+	}
+	return h, nil
+}
+
+// Validate fully checks one batch as the produce path must (Kafka's
+// LogValidator): integrity, header invariants, and every record (decompressing
+// if needed). It never panics and allocates only for compressed batches, from
+// a pool, bounded by lim.
+func Validate(batch []byte, lim Limits) (Info, error) {
+	h, err := CheckIntegrity(batch)
+	info := Info{Header: h}
+	if err != nil {
+		return info, err
+	}
+	if h.Compression() > CompressionZstd {
+		return info, fmt.Errorf("%w: unknown compression codec %d", ErrCorrupt, h.Compression())
+	}
+	if h.LastOffsetDelta < 0 || h.RecordCount <= 0 || int64(h.RecordCount) != int64(h.LastOffsetDelta)+1 {
+		return info, fmt.Errorf("%w: recordCount %d with lastOffsetDelta %d", ErrInvalidRecord, h.RecordCount, h.LastOffsetDelta)
+	}
+	if h.HasProducerID() && h.BaseSequence < 0 {
+		return info, fmt.Errorf("%w: producer %d with sequence %d", ErrInvalidRecord, h.ProducerID, h.BaseSequence)
+	}
+	st, err := walkBatch(batch, &h, lim, nil)
+	if err != nil {
+		return info, err
+	}
+	info.MinTimestamp = h.BaseTimestamp + st.minTimestampDelta
+	info.MaxRecordTimestamp = h.BaseTimestamp + st.maxTimestampDelta
+	return info, nil
+}
+
+// walkBatch walks the records of a batch whose header is h, decompressing
+// into a pooled buffer when needed.
+func walkBatch(batch []byte, h *Header, lim Limits, fn func(*Record) bool) (walkStats, error) {
+	body := batch[HeaderSize:]
+	if h.Compression() == CompressionNone {
+		// Each record takes at least 7 bytes (length, attributes,
+		// timestampDelta, offsetDelta, key, value, headerCount), so a
+		// recordCount that cannot fit is rejected before walking.
+		if int64(h.RecordCount) > int64(len(body))/7+1 {
+			return walkStats{}, fmt.Errorf("%w: %d records cannot fit in %d bytes", ErrInvalidRecord, h.RecordCount, len(body))
+		}
+		return walkRecords(body, h.RecordCount, fn)
+	}
+	buf := getBuf()
+	defer putBuf(buf)
+	out, err := Decompress(h.Compression(), body, *buf, lim.MaxDecompressedBytes)
+	*buf = out
+	if err != nil {
+		return walkStats{}, err
+	}
+	return walkRecords(out, h.RecordCount, fn)
+}
+
+// ForEachRecord calls fn for each record of one batch (checking integrity
+// first, decompressing if needed), stopping when fn returns false. The Record
+// passed to fn is reused and its slices are valid only during the call.
+func ForEachRecord(batch []byte, lim Limits, fn func(h *Header, r *Record) bool) error {
+	h, err := CheckIntegrity(batch)
+	if err != nil {
+		return err
+	}
+	_, err = walkBatch(batch, &h, lim, func(r *Record) bool { return fn(&h, r) })
+	return err
+}

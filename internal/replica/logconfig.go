@@ -1,0 +1,35 @@
+package replica
+
+import (
+	"strconv"
+
+	"github.com/strom-project/strom/internal/config"
+	"github.com/strom-project/strom/internal/storage"
+)
+
+// ResolveLogConfig maps topic configs (overrides, else broker synonyms,
+// else defaults) onto storage.LogConfig.
+func ResolveLogConfig(b *config.Broker, overrides map[string]string) storage.LogConfig {
+	get := func(name string) string { v, _, _ := b.TopicValue(name, overrides); return v }
+	num := func(name string) int64 { n, _ := strconv.ParseInt(get(name), 10, 64); return n }
+	tt := storage.CreateTime
+	if get("message.timestamp.type") == "LogAppendTime" {
+		tt = storage.LogAppendTime
+	}
+	return storage.LogConfig{
+		SegmentBytes:         num("segment.bytes"),
+		SegmentMs:            num("segment.ms"),
+		SegmentIndexBytes:    int32(num("segment.index.bytes")),
+		IndexIntervalBytes:   int32(num("index.interval.bytes")),
+		RetentionMs:          num("retention.ms"),
+		RetentionBytes:       num("retention.bytes"),
+		FlushMessages:        num("flush.messages"),
+		FlushMs:              num("flush.ms"),
+		MaxMessageBytes:      int32(num("max.message.bytes")),
+		TimestampType:        tt,
+		TimestampBeforeMaxMs: num("message.timestamp.before.max.ms"),
+		TimestampAfterMaxMs:  num("message.timestamp.after.max.ms"),
+		FileDeleteDelayMs:    num("file.delete.delay.ms"),
+		Preallocate:          get("preallocate") == "true",
+	}
+}

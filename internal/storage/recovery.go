@@ -1,0 +1,276 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/strom-project/strom/internal/record"
+)
+
+// load opens the segments in l.dir and recovers the log (Kafka's LogLoader).
+//
+// After a clean shutdown every file is trusted. After a crash, every segment
+// from the one holding the recovery point to the end is scanned: each batch's
+// CRC and offsets are checked, and the segment is truncated at the first
+// batch that fails (a torn write, a zeroed preallocated tail, a bit flip);
+// later segments are deleted, because anything after a hole is unreachable.
+// Everything below the first bad byte is kept — nothing valid is dropped.
+func (l *Log) load(opts Options) error {
+	bases, err := l.cleanDirAndListSegments()
+	if err != nil {
+		return err
+	}
+	if l.epochs, err = loadEpochCache(l.fs, l.dir); err != nil {
+		return fmt.Errorf("%w: leader-epoch checkpoint: %v", ErrStorage, err)
+	}
+	cfg := l.config()
+	if len(bases) == 0 {
+		return l.initEmpty(max(opts.LogStartOffset, 0), cfg)
+	}
+	for _, b := range bases {
+		s, err := openSegment(l.fs, l.dir, b)
+		if err != nil {
+			return err
+		}
+		l.segments = append(l.segments, s)
+	}
+	if opts.Clean {
+		if err := l.loadActiveState(); err != nil {
+			return err
+		}
+	} else if err := l.recoverFrom(opts.RecoveryPoint); err != nil {
+		return err
+	}
+	act := l.active()
+	leo := act.nextOffset
+	l.leo.Store(leo)
+	lso := min(max(opts.LogStartOffset, l.segments[0].base), leo)
+	l.lso.Store(lso)
+	if err := l.epochs.truncateFromEnd(leo); err != nil {
+		return fmt.Errorf("%w: %v", ErrStorage, err)
+	}
+	if err := l.epochs.truncateFromStart(lso); err != nil {
+		return fmt.Errorf("%w: %v", ErrStorage, err)
+	}
+	if err := l.loadProducerState(leo); err != nil {
+		return err
+	}
+	rp := leo
+	if !opts.Clean {
+		rp = min(max(opts.RecoveryPoint, 0), leo)
+	}
+	l.recoveryPoint.Store(rp)
+	l.gc.durable = rp
+	// The replica layer owns the HW and sets it on becoming leader/follower.
+	l.hw.Store(leo)
+	if cfg.Preallocate && act.fileSize < cfg.SegmentBytes {
+		if err := act.log.Preallocate(cfg.SegmentBytes); err == nil {
+			act.fileSize = cfg.SegmentBytes
+		}
+	}
+	return nil
+}
+
+// cleanDirAndListSegments removes leftovers of interrupted operations
+// (*.deleted, *.tmp, *.cleaned, *.swap) and returns segment base offsets.
+func (l *Log) cleanDirAndListSegments() ([]int64, error) {
+	ents, err := l.fs.ReadDir(l.dir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: list %s: %v", ErrStorage, l.dir, err)
+	}
+	var bases []int64
+	for _, e := range ents {
+		name := e.Name()
+		switch {
+		case strings.HasSuffix(name, deletedSuffix), strings.HasSuffix(name, ".tmp"),
+			strings.HasSuffix(name, cleanedSuffix), strings.HasSuffix(name, swapSuffix):
+			l.fs.Remove(l.dir + "/" + name)
+		default:
+			if b, ok := parseOffsetName(name, logSuffix); ok {
+				bases = append(bases, b)
+			}
+		}
+	}
+	sort.Slice(bases, func(i, j int) bool { return bases[i] < bases[j] })
+	return bases, nil
+}
+
+func (l *Log) initEmpty(start int64, cfg *LogConfig) error {
+	var prealloc int64
+	if cfg.Preallocate {
+		prealloc = cfg.SegmentBytes
+	}
+	seg, err := l.newSegment(start, prealloc, 0)
+	if err != nil {
+		return err
+	}
+	l.segments = []*segment{seg}
+	l.leo.Store(start)
+	l.lso.Store(start)
+	l.hw.Store(start)
+	l.recoveryPoint.Store(start)
+	l.gc.durable = start
+	l.deleteSnapshots(func(int64) bool { return true })
+	if err := l.epochs.truncateFromEnd(start); err != nil {
+		return fmt.Errorf("%w: %v", ErrStorage, err)
+	}
+	return l.epochs.truncateFromStart(start)
+}
+
+// recoverFrom validates every segment from the one containing rp onwards.
+func (l *Log) recoverFrom(rp int64) error {
+	first := max(segmentFor(l.segments, rp), 0)
+	for i := first; i < len(l.segments); i++ {
+		s := l.segments[i]
+		end, cause := l.recoverSegment(s)
+		if cause == nil {
+			continue
+		}
+		truncated := s.fileSize - end
+		l.logger.Warn("recovery truncated log segment at the first invalid batch",
+			"segment", s.base, "position", end, "bytes_truncated", truncated,
+			"segments_deleted", len(l.segments)-i-1, "cause", cause)
+		if err := s.log.Truncate(end); err != nil {
+			return fmt.Errorf("%w: truncate segment %d: %v", ErrStorage, s.base, err)
+		}
+		s.fileSize = end
+		s.size.Store(end)
+		for _, later := range l.segments[i+1:] {
+			later.renameDeleted()
+			later.remove()
+		}
+		l.segments = l.segments[:i+1]
+		break
+	}
+	return nil
+}
+
+// recoverSegment rebuilds a segment's indexes and timestamps from a verified
+// scan and feeds the epoch cache. It returns where valid data ends and, if
+// that is before the end of the file, why.
+func (l *Log) recoverSegment(s *segment) (int64, error) {
+	interval := int64(l.config().IndexIntervalBytes)
+	s.index.reset()
+	s.timeIndex.reset()
+	s.indexChecked.Store(true)
+	s.bytesSinceIndex, s.rollingTS, s.nextOffset = 0, -1, s.base
+	var epochErr error
+	end, err := s.scan(0, s.fileSize, true, func(b []byte, h *record.Header, pos int64) bool {
+		info := infoOf(h)
+		s.indexBatch(&info, pos, interval)
+		if h.PartitionLeaderEpoch >= 0 {
+			if e := l.epochs.assign(h.PartitionLeaderEpoch, h.BaseOffset); e != nil {
+				epochErr = e
+				return false
+			}
+		}
+		return true
+	})
+	if epochErr != nil {
+		return end, fmt.Errorf("%w: leader-epoch checkpoint: %v", ErrStorage, epochErr)
+	}
+	s.size.Store(end)
+	s.dirty.Store(true)
+	if err == nil && end < s.fileSize {
+		err = errors.New("scan stopped early")
+	}
+	if errors.Is(err, ErrStorage) {
+		return end, nil // an I/O error is not corruption: do not truncate
+	}
+	return end, err
+}
+
+// loadActiveState restores the active segment's in-memory state after a
+// clean shutdown without reading it all: from the last index entry on.
+func (l *Log) loadActiveState() error {
+	s := l.active()
+	if err := s.loadIndexes(int64(l.config().IndexIntervalBytes)); err != nil {
+		return err
+	}
+	size := s.size.Load()
+	var pos int64
+	if e, ok := s.index.last(); ok {
+		pos = int64(e.Position)
+	}
+	s.nextOffset = s.base
+	if e, ok := s.index.last(); ok {
+		s.nextOffset = s.base + int64(e.RelOffset) + 1
+	}
+	if size > 0 {
+		h, err := s.headerAt(0, size)
+		if err != nil {
+			return err
+		}
+		s.rollingTS = h.MaxTimestamp
+	}
+	s.largestTimestamp()
+	_, err := s.scan(pos, size, false, func(b []byte, h *record.Header, p int64) bool {
+		s.nextOffset = h.NextOffset()
+		if h.MaxTimestamp > s.maxTS.Load() {
+			s.maxTS.Store(h.MaxTimestamp)
+			s.maxTSOffset.Store(h.LastOffset())
+		}
+		s.bytesSinceIndex += int64(h.Size())
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("%w: active segment %d after clean shutdown: %v", ErrCorruptMessage, s.base, err)
+	}
+	return nil
+}
+
+// loadProducerState restores producer state at leo from the newest snapshot
+// at or below it plus the batches after it (Kafka's loadProducerState).
+// Without a snapshot only the last two segments are replayed, as Kafka does,
+// to keep startup bounded.
+func (l *Log) loadProducerState(leo int64) error {
+	l.deleteSnapshots(func(o int64) bool { return o > leo })
+	offs, err := l.listSnapshots()
+	if err != nil {
+		return err
+	}
+	from := l.segments[max(len(l.segments)-2, 0)].base
+	l.producers = producerStates{}
+	for i := len(offs) - 1; i >= 0; i-- {
+		b, err := readFile(l.fs, snapshotName(l.dir, offs[i]))
+		if err == nil {
+			if ps, derr := decodeSnapshot(b); derr == nil {
+				l.producers, from = ps, offs[i]
+				break
+			}
+		}
+		l.logger.Warn("ignoring unreadable producer snapshot", "offset", offs[i])
+		l.fs.Remove(snapshotName(l.dir, offs[i]))
+	}
+	return l.replayProducers(from, leo)
+}
+
+// replayProducers applies batches in [from, leo) to the producer state.
+func (l *Log) replayProducers(from, leo int64) error {
+	if from >= leo {
+		return nil
+	}
+	for i := max(segmentFor(l.segments, from), 0); i < len(l.segments); i++ {
+		s := l.segments[i]
+		size := s.size.Load()
+		pos, _, ok, err := s.findPosition(from, size)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		_, err = s.scan(pos, size, false, func(b []byte, h *record.Header, p int64) bool {
+			if h.BaseOffset >= from {
+				l.producers.apply(h)
+			}
+			return true
+		})
+		if err != nil {
+			return fmt.Errorf("%w: replaying producer state in segment %d: %v", ErrCorruptMessage, s.base, err)
+		}
+	}
+	return nil
+}

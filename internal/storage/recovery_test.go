@@ -1,0 +1,180 @@
+package storage
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// appendN appends n single-record batches and returns the active segment's
+// file name.
+func appendN(tl *testLog, n int) string {
+	for i := 0; i < n; i++ {
+		tl.append(mkBatch(tl.t, batchOpt{n: 2, size: 200, ts: tl.clock.Now().UnixMilli()}))
+	}
+	return segmentName(tl.dir, tl.activeSegment().base, logSuffix)
+}
+
+// crash closes file handles without the clean-shutdown work, leaving the
+// files as a kill -9 would (the page cache keeps what was written).
+func (tl *testLog) crash() {
+	tl.closed.Store(true)
+	close(tl.done)
+	tl.bg.Wait()
+	tl.closeFiles()
+}
+
+func TestRecovery(t *testing.T) {
+	tests := []struct {
+		name     string
+		prealloc bool
+		damage   func(t *testing.T, path string, size int64)
+		wantLEO  int64
+	}{
+		{"clean tail", false, func(*testing.T, string, int64) {}, 40},
+		{"junk after last batch", false, func(t *testing.T, p string, size int64) {
+			appendFile(t, p, []byte("this is not a record batch at all, just junk bytes"))
+		}, 40},
+		{"torn last batch", false, func(t *testing.T, p string, size int64) {
+			if err := os.Truncate(p, size-17); err != nil {
+				t.Fatal(err)
+			}
+		}, 38},
+		{"bit flip in last batch", false, func(t *testing.T, p string, size int64) {
+			flipByte(t, p, size-5)
+		}, 38},
+		{"bit flip in batch 10 of 20", false, func(t *testing.T, p string, size int64) {
+			flipByte(t, p, size/2+3) // baseOffset of batch 10: not CRC-covered, caught by the offset check
+		}, 20},
+		{"crc flip in batch 5 of 20", false, func(t *testing.T, p string, size int64) {
+			flipByte(t, p, size/4+30)
+		}, 10},
+		{"zeroed preallocated tail", true, func(t *testing.T, p string, size int64) {
+			st, _ := os.Stat(p)
+			if st.Size() <= size {
+				t.Fatalf("segment not preallocated: %d <= %d", st.Size(), size)
+			}
+		}, 40},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tl := openTestLog(t, LogConfig{Preallocate: tc.prealloc, SegmentBytes: 1 << 20})
+			path := appendN(tl, 20)
+			size := tl.activeSegment().size.Load()
+			rp := tl.RecoveryPoint()
+			tl.crash()
+			tc.damage(t, path, size)
+			tl.reopen(false, rp)
+			if tl.LogEndOffset() != tc.wantLEO {
+				t.Fatalf("LEO %d, want %d", tl.LogEndOffset(), tc.wantLEO)
+			}
+			hs := tl.readAll(0)
+			if len(hs) != int(tc.wantLEO/2) {
+				t.Fatalf("%d batches readable", len(hs))
+			}
+			// The log keeps working after recovery.
+			appendN(tl, 1)
+			if hs := tl.readAll(0); len(hs) != int(tc.wantLEO/2)+1 || hs[len(hs)-1].BaseOffset != tc.wantLEO {
+				t.Fatalf("after recovery append: %d batches", len(hs))
+			}
+		})
+	}
+}
+
+func TestRecoveryDeletesSegmentsAfterCorruption(t *testing.T) {
+	tl := openTestLog(t, LogConfig{SegmentBytes: 2048})
+	appendN(tl, 20) // ~500-byte batches: 4 per segment
+	if tl.NumSegments() < 4 {
+		t.Fatalf("%d segments", tl.NumSegments())
+	}
+	second := segmentName(tl.dir, 8, logSuffix)
+	tl.crash()
+	flipByte(t, second, 100) // inside the first batch of segment 8
+	tl.reopen(false, 0)
+	if tl.LogEndOffset() != 8 || tl.NumSegments() != 2 {
+		t.Fatalf("LEO %d with %d segments", tl.LogEndOffset(), tl.NumSegments())
+	}
+	if _, err := os.Stat(segmentName(tl.dir, 12, logSuffix)); !os.IsNotExist(err) {
+		t.Fatalf("later segment still present: %v", err)
+	}
+	if hs := tl.readAll(0); len(hs) != 4 {
+		t.Fatalf("%d batches", len(hs))
+	}
+}
+
+func TestCleanReopenKeepsState(t *testing.T) {
+	tl := openTestLog(t, LogConfig{SegmentBytes: 2048, Preallocate: true})
+	appendN(tl, 10)
+	tl.append(mkBatch(t, batchOpt{n: 2, pid: 7, epoch: 0, seq: 0}))
+	if err := tl.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tl.reopen(true, 0)
+	if tl.LogEndOffset() != 22 || tl.LatestEpoch() != 1 {
+		t.Fatalf("LEO %d epoch %d", tl.LogEndOffset(), tl.LatestEpoch())
+	}
+	if ps := tl.Producers(); len(ps) != 1 || ps[0].LastSequence != 1 {
+		t.Fatalf("producers %+v", ps)
+	}
+	// A retry of the producer's batch is still recognised.
+	res, err := tl.Append(mkBatch(t, batchOpt{n: 2, pid: 7, epoch: 0, seq: 0}), AppendOptions{LeaderEpoch: 1})
+	if err != nil || !res.Duplicate || res.BaseOffset != 20 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	appendN(tl, 1)
+	if hs := tl.readAll(0); len(hs) != 12 {
+		t.Fatalf("%d batches", len(hs))
+	}
+}
+
+func (tl *testLog) segmentsBasesForTest() []int64 {
+	tl.segMu.RLock()
+	defer tl.segMu.RUnlock()
+	var out []int64
+	for _, s := range tl.segments {
+		out = append(out, s.base)
+	}
+	return out
+}
+
+func TestRecoveryRebuildsMissingIndex(t *testing.T) {
+	tl := openTestLog(t, LogConfig{SegmentBytes: 8192, IndexIntervalBytes: 512})
+	appendN(tl, 60)
+	tl.Close()
+	os.Remove(segmentName(tl.dir, 0, indexSuffix))
+	os.WriteFile(segmentName(tl.dir, 0, timeIndexSuffix), []byte("garbage-garbage!"), 0o644)
+	tl.reopen(true, 0)
+	if hs := tl.readAll(0); len(hs) != 60 {
+		t.Fatalf("%d batches", len(hs))
+	}
+	if off, _, _, ok := tl.OffsetForTimestamp(0); !ok || off != 0 {
+		t.Fatalf("OffsetForTimestamp: %d %v", off, ok)
+	}
+}
+
+func appendFile(t *testing.T, p string, b []byte) {
+	t.Helper()
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func flipByte(t *testing.T, p string, at int64) {
+	t.Helper()
+	f, err := os.OpenFile(p, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var b [1]byte
+	f.ReadAt(b[:], at)
+	b[0] ^= 0x10
+	f.WriteAt(b[:], at)
+}
+
+var _ = filepath.Join
