@@ -164,6 +164,9 @@ func (h *Handlers) readAll(req *kmsg.FetchRequest, parts []*sessionPartition) (r
 		r := &results[i]
 		*r = kmsg.NewFetchResponseTopicPartition()
 		r.Partition = sp.key.partition
+		// Non-null even when empty: librdkafka rejects a null record set
+		// ("invalid MessageSetSize -1").
+		r.RecordBatches = []byte{}
 		r.HighWatermark, r.LastStableOffset, r.LogStartOffset = -1, -1, -1
 		p, err := h.fetchPartition(sp)
 		if err != nil {
@@ -188,7 +191,9 @@ func (h *Handlers) readAll(req *kmsg.FetchRequest, parts []*sessionPartition) (r
 			failed = true
 			continue
 		}
-		r.RecordBatches = rr.Records
+		if len(rr.Records) > 0 {
+			r.RecordBatches = rr.Records
+		}
 		n := int32(len(rr.Records))
 		total += n
 		budget -= min(n, budget)

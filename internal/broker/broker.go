@@ -61,7 +61,7 @@ func (b *Broker) Start(ctx context.Context) error {
 	ctrl, err := controller.New(controller.Options{
 		NodeID:                   b.cfg.NodeID,
 		MetadataDir:              filepath.Join(b.cfg.MetadataLogDir, metadataDirName),
-		Logger:                   b.logger.With("component", "controller"),
+		Logger:                   b.logger,
 		Now:                      time.Now,
 		NumPartitions:            b.cfg.NumPartitions,
 		DefaultReplicationFactor: b.cfg.DefaultReplicationFactor,

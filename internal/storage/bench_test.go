@@ -97,10 +97,11 @@ func BenchmarkRead(b *testing.B) {
 	l.SetHighWatermark(leo)
 	rng := rand.New(rand.NewSource(1))
 	var bytes int64
+	buf := make([]byte, 1<<20)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		res, err := l.Read(rng.Int63n(leo), 1<<20, true, leo)
+		res, err := l.ReadInto(buf, rng.Int63n(leo), 1<<20, true, leo)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -108,6 +108,9 @@ func (l *Log) SetHighWatermark(hw int64) {
 
 // Wait returns a channel closed at the next append, HW change or Close.
 func (l *Log) Wait() <-chan struct{} {
+	if l.closed.Load() {
+		return l.done // closed: a waiter must not sleep on a dead log
+	}
 	l.waitMu.Lock()
 	defer l.waitMu.Unlock()
 	return l.waitCh

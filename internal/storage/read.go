@@ -13,6 +13,14 @@ import (
 // followers). Like Kafka, a batch straddling upTo is not returned: its tail
 // is not yet readable. Reads never take the append lock.
 func (l *Log) Read(offset int64, maxBytes int32, minOneBatch bool, upTo int64) (ReadResult, error) {
+	return l.ReadInto(nil, offset, maxBytes, minOneBatch, upTo)
+}
+
+// ReadInto is Read reading into buf's capacity when it is large enough
+// (otherwise it allocates), so the fetch path can reuse pooled buffers:
+// a fresh 1 MiB buffer per fetch costs more than the read itself. The caller
+// must not reuse buf while ReadResult.Records is still being sent.
+func (l *Log) ReadInto(buf []byte, offset int64, maxBytes int32, minOneBatch bool, upTo int64) (ReadResult, error) {
 	if l.closed.Load() {
 		return ReadResult{}, ErrLogClosed
 	}
@@ -42,7 +50,7 @@ func (l *Log) Read(offset int64, maxBytes int32, minOneBatch bool, upTo int64) (
 		if !ok {
 			continue // offset falls after this segment's last batch (a gap)
 		}
-		res.Records, err = s.readBatches(pos, end, h, maxBytes, minOneBatch, upTo)
+		res.Records, err = s.readBatches(buf, pos, end, h, maxBytes, minOneBatch, upTo)
 		return res, err
 	}
 	return res, nil
@@ -50,7 +58,7 @@ func (l *Log) Read(offset int64, maxBytes int32, minOneBatch bool, upTo int64) (
 
 // readBatches reads the batches from pos (whose header is first) that fit
 // maxBytes and end below upTo.
-func (s *segment) readBatches(pos, end int64, first record.Header, maxBytes int32, minOneBatch bool, upTo int64) ([]byte, error) {
+func (s *segment) readBatches(buf []byte, pos, end int64, first record.Header, maxBytes int32, minOneBatch bool, upTo int64) ([]byte, error) {
 	if first.LastOffset() >= upTo {
 		return nil, nil
 	}
@@ -61,7 +69,11 @@ func (s *segment) readBatches(pos, end int64, first record.Header, maxBytes int3
 		}
 		n = int64(first.Size())
 	}
-	buf := make([]byte, n)
+	if int64(cap(buf)) >= n {
+		buf = buf[:n]
+	} else {
+		buf = make([]byte, n)
+	}
 	if err := s.readAt(buf, pos); err != nil {
 		return nil, err
 	}
