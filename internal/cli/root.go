@@ -2,6 +2,8 @@ package cli
 
 import (
 	"github.com/spf13/cobra"
+
+	clibench "github.com/strom-project/strom/internal/cli/bench"
 )
 
 // Version is set at build time with -ldflags "-X .../internal/cli.Version=...".
@@ -18,6 +20,6 @@ against it unchanged. Start a single-node broker with "strom serve".`,
 		SilenceErrors: true,
 		Version:       Version,
 	}
-	root.AddCommand(newServeCommand())
+	root.AddCommand(newServeCommand(), clibench.NewCommand())
 	return root
 }
