@@ -52,6 +52,11 @@ type LogConfig struct {
 	// ProducerIDExpirationMs is producer.id.expiration.ms (default 1 day):
 	// idle producers' dedupe state is dropped after it.
 	ProducerIDExpirationMs int64
+	// Complete says every field was resolved from configs (the broker
+	// always does): zero then means zero (file.delete.delay.ms=0,
+	// retention.ms=0 and flush.ms=0 are legal in Kafka). Without it, zero
+	// fields take Kafka's defaults, which suits partial literals in tests.
+	Complete bool
 }
 
 // Options for opening a Log.

@@ -42,6 +42,9 @@ func DefaultLogConfig() LogConfig {
 // setting for these fields; -1 keeps its Kafka meaning where it has one
 // (retention.ms/bytes: unlimited), and FileDeleteDelayMs < 0 means 0.
 func (c LogConfig) normalized() LogConfig {
+	if c.Complete {
+		return c
+	}
 	d := DefaultLogConfig()
 	set := func(v *int64, def int64) {
 		if *v == 0 {

@@ -26,7 +26,13 @@ func (l *Log) syncTo(target int64) error {
 	g := &l.gc
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for g.durable < target {
+	for {
+		// A truncation may have removed offsets below target: what is
+		// gone needs no sync, so never wait past the current LEO.
+		target = min(target, l.leo.Load())
+		if g.durable >= target || l.closedFiles.Load() {
+			return nil
+		}
 		if g.running {
 			g.cond.Wait()
 			continue
@@ -42,7 +48,6 @@ func (l *Log) syncTo(target int64) error {
 		}
 		g.durable = max(g.durable, upTo)
 	}
-	return nil
 }
 
 // syncRound fsyncs every dirty segment (with indexes for inactive ones) and,

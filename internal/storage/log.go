@@ -41,6 +41,7 @@ type Log struct {
 	lastFlushMs   atomic.Int64
 	dirDirty      atomic.Bool // a segment file was created: fsync the directory
 	closed        atomic.Bool
+	closedFiles   atomic.Bool   // segment files closed: nothing left to sync
 	done          chan struct{} // closed by Close/Delete: cuts delays short
 
 	epochs *epochCache
@@ -216,6 +217,7 @@ func (l *Log) sealActiveLocked() error {
 func (l *Log) closeFiles() error {
 	l.segMu.Lock()
 	defer l.segMu.Unlock()
+	l.closedFiles.Store(true)
 	var err error
 	for _, s := range l.segments {
 		if cerr := s.close(); err == nil && cerr != nil {

@@ -66,11 +66,10 @@ func inSequence(last, next int32) bool {
 // its metadata and no error.
 func checkClientBatch(cur *producerState, h *record.Header) (*batchMeta, error) {
 	if cur == nil {
-		// Unknown producer: only a fresh sequence is accepted, so a client
-		// whose state was lost resets (KIP-360) instead of leaving a gap.
-		if h.BaseSequence != 0 {
-			return nil, fmt.Errorf("%w: unknown producer %d starting at sequence %d", ErrOutOfOrderSequence, h.ProducerID, h.BaseSequence)
-		}
+		// Unknown producer: any sequence is accepted, as Kafka's
+		// ProducerAppendInfo does. The state may have been dropped by
+		// retention, DeleteRecords or producer.id.expiration.ms while the
+		// producer kept going; refusing would fail batches Kafka takes.
 		return nil, nil
 	}
 	if h.ProducerEpoch == cur.Epoch {

@@ -65,10 +65,9 @@ func (l *Log) load(opts Options) error {
 	l.gc.durable = rp
 	// The replica layer owns the HW and sets it on becoming leader/follower.
 	l.hw.Store(leo)
-	if cfg.Preallocate && act.fileSize < cfg.SegmentBytes {
-		if err := act.log.Preallocate(cfg.SegmentBytes); err == nil {
-			act.fileSize = cfg.SegmentBytes
-		}
+	if cfg.Preallocate {
+		act.preallocLimit = cfg.SegmentBytes
+		act.growPreallocation(act.size.Load(), 1)
 	}
 	return nil
 }

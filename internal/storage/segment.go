@@ -43,6 +43,9 @@ type segment struct {
 
 	size     atomic.Int64 // logical bytes: everything below is whole batches
 	fileSize int64        // physical size (> size when preallocated); Log.mu
+	// preallocLimit is segment.bytes when preallocating, else 0: the file is
+	// grown in preallocChunk steps ahead of the writes, never past it.
+	preallocLimit int64
 
 	index     *indexFile[offsetEntry]
 	timeIndex *indexFile[timeEntry]
@@ -94,11 +97,12 @@ func createSegment(fsys FS, dir string, base int64, prealloc int64, now time.Tim
 		return nil, fmt.Errorf("%w: truncate new segment: %v", ErrStorage, err)
 	}
 	if prealloc > 0 {
-		if err := s.log.Preallocate(prealloc); err != nil {
+		first := min(prealloc, preallocChunk)
+		if err := s.log.Preallocate(first); err != nil {
 			s.log.Close()
-			return nil, fmt.Errorf("%w: preallocate %d bytes: %v", ErrStorage, prealloc, err)
+			return nil, fmt.Errorf("%w: preallocate %d bytes: %v", ErrStorage, first, err)
 		}
-		s.fileSize = prealloc
+		s.fileSize, s.preallocLimit = first, prealloc
 	}
 	s.created, s.nextOffset = now, base
 	s.indexChecked.Store(true)
@@ -124,9 +128,30 @@ func openSegment(fsys FS, dir string, base int64) (*segment, error) {
 	return s, nil
 }
 
+// preallocChunk is how far ahead of the writes a preallocated segment is
+// reserved. Reserving whole segments (1 GiB by default) would take a GiB of
+// disk per partition up front; a chunk keeps the benefit (fdatasync on a
+// write that does not change the file size skips the metadata update) at a
+// bounded cost.
+const preallocChunk = 16 << 20
+
+// growPreallocation reserves the next chunk when a write of n bytes at pos
+// would pass the reserved end. Failure is not fatal: the write extends the
+// file the ordinary way.
+func (s *segment) growPreallocation(pos, n int64) {
+	if s.preallocLimit == 0 || pos+n <= s.fileSize || s.fileSize >= s.preallocLimit {
+		return
+	}
+	target := min(max(pos+n, s.fileSize)+preallocChunk, s.preallocLimit)
+	if err := s.log.Preallocate(target); err == nil {
+		s.fileSize = target
+	}
+}
+
 // write appends whole batches at the logical end; infos describe them.
 func (s *segment) write(data []byte, infos []batchInfo, indexInterval int64) error {
 	pos := s.size.Load()
+	s.growPreallocation(pos, int64(len(data)))
 	if _, err := s.log.WriteAt(data, pos); err != nil {
 		return fmt.Errorf("%w: write segment %d at %d: %v", ErrStorage, s.base, pos, err)
 	}
@@ -209,6 +234,7 @@ func (s *segment) seal() error {
 		}
 		s.fileSize = sz
 	}
+	s.preallocLimit = 0
 	if err := s.index.persist(false); err != nil {
 		return err
 	}
