@@ -17,6 +17,7 @@ import (
 	"errors"
 	"reflect"
 	"time"
+	"unsafe"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -84,7 +85,7 @@ func (h *Handlers) fetch(ctx context.Context, _ *wire.Conn, req *kmsg.FetchReque
 		resp.SessionID = sess.id
 	}
 
-	results := h.fetchWait(ctx, req, parts)
+	results, bufs := h.fetchWait(ctx, req, parts)
 	served := map[tpKey]bool{}
 	topicIdx := map[tpKey]int{}
 	for i, sp := range parts {
@@ -111,7 +112,25 @@ func (h *Handlers) fetch(ctx context.Context, _ *wire.Conn, req *kmsg.FetchReque
 	if sess != nil {
 		sess.rotate(served)
 	}
-	return resp, nil
+	return &pooledFetchResponse{FetchResponse: resp, bufs: bufs}, nil
+}
+
+// pooledFetchResponse carries record sets read into pooled buffers; the
+// connection releases them once the response is encoded.
+type pooledFetchResponse struct {
+	*kmsg.FetchResponse
+	bufs []*[]byte
+}
+
+func (r *pooledFetchResponse) Release() {
+	releaseBufs(r.bufs)
+	r.bufs = nil
+}
+
+func releaseBufs(bufs []*[]byte) {
+	for _, b := range bufs {
+		wire.PutBuf(b)
+	}
 }
 
 func topicKey(name string, id [16]byte, partition int32, byID bool) tpKey {
@@ -138,23 +157,26 @@ func requestPartitions(req *kmsg.FetchRequest, byID bool) []*sessionPartition {
 
 // fetchWait reads every partition and, while fewer than MinBytes are ready
 // and nothing failed, waits for a change and reads again until MaxWait.
-func (h *Handlers) fetchWait(ctx context.Context, req *kmsg.FetchRequest, parts []*sessionPartition) []kmsg.FetchResponseTopicPartition {
+//
+// It returns the results and the pooled buffers their record sets live in.
+func (h *Handlers) fetchWait(ctx context.Context, req *kmsg.FetchRequest, parts []*sessionPartition) ([]kmsg.FetchResponseTopicPartition, []*[]byte) {
 	deadline := h.Now().Add(time.Duration(req.MaxWaitMillis) * time.Millisecond)
 	for {
-		results, waits, bytes, failed := h.readAll(req, parts)
+		results, bufs, waits, bytes, failed := h.readAll(req, parts)
 		if failed || int64(bytes) >= int64(req.MinBytes) || len(waits) == 0 {
-			return results
+			return results, bufs
 		}
 		left := deadline.Sub(h.Now())
 		if left <= 0 || !waitAny(ctx, left, waits) {
-			return results
+			return results, bufs
 		}
+		releaseBufs(bufs) // not enough yet: read again after the change
 	}
 }
 
 // readAll reads each partition once. The wait channels are taken before
 // reading so an append racing with the read still wakes the long poll.
-func (h *Handlers) readAll(req *kmsg.FetchRequest, parts []*sessionPartition) (results []kmsg.FetchResponseTopicPartition, waits []<-chan struct{}, total int32, failed bool) {
+func (h *Handlers) readAll(req *kmsg.FetchRequest, parts []*sessionPartition) (results []kmsg.FetchResponseTopicPartition, bufs []*[]byte, waits []<-chan struct{}, total int32, failed bool) {
 	budget := req.MaxBytes
 	if req.MaxBytes <= 0 {
 		budget = 1<<31 - 1
@@ -177,7 +199,16 @@ func (h *Handlers) readAll(req *kmsg.FetchRequest, parts []*sessionPartition) (r
 		waits = append(waits, p.Log.Wait())
 		max := min(sp.maxBytes, budget)
 		upTo := p.Log.HighWatermark()
-		rr, err := p.Log.Read(sp.fetchOffset, max, total == 0, upTo)
+		buf := wire.GetBuf()
+		if want := int(min(max, 8<<20)); cap(*buf) < want {
+			*buf = make([]byte, 0, want) // grown once, then reused through the pool
+		}
+		rr, err := p.Log.ReadInto(*buf, sp.fetchOffset, max, total == 0, upTo)
+		if len(rr.Records) > 0 && unsafe.SliceData(rr.Records) == unsafe.SliceData(*buf) {
+			bufs = append(bufs, buf)
+		} else {
+			wire.PutBuf(buf) // nothing read, or the read needed a larger buffer
+		}
 		r.HighWatermark, r.LastStableOffset, r.LogStartOffset = upTo, upTo, p.Log.LogStartOffset()
 		if err != nil {
 			r.ErrorCode = codeFor(err)
@@ -198,7 +229,7 @@ func (h *Handlers) readAll(req *kmsg.FetchRequest, parts []*sessionPartition) (r
 		total += n
 		budget -= min(n, budget)
 	}
-	return results, waits, total, failed
+	return results, bufs, waits, total, failed
 }
 
 func (h *Handlers) fetchPartition(sp *sessionPartition) (*replica.Partition, error) {

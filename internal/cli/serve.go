@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -20,6 +21,7 @@ func newServeCommand() *cobra.Command {
 		file      string
 		overrides []string
 		logLevel  string
+		cpuProf   string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve [server.properties]",
@@ -49,12 +51,21 @@ SIGTERM or Ctrl-C shut down cleanly.`,
 			if err != nil {
 				return err
 			}
+			if cpuProf != "" {
+				stop, err := startCPUProfile(cpuProf)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			return serve(cmd.Context(), cfg, logger)
 		},
 	}
 	cmd.Flags().StringVar(&file, "config", "", "server.properties file")
 	cmd.Flags().StringArrayVar(&overrides, "override", nil, "set a config, key=value (repeatable)")
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	cmd.Flags().StringVar(&cpuProf, "cpu-profile", "", "write a CPU profile to this file until shutdown")
+	cmd.Flags().MarkHidden("cpu-profile")
 	return cmd
 }
 
@@ -78,6 +89,18 @@ func serve(ctx context.Context, cfg *config.Broker, logger *slog.Logger) error {
 	}
 	logger.Info("stopped cleanly")
 	return nil
+}
+
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func newLogger(level string) (*slog.Logger, error) {

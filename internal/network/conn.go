@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -23,14 +22,20 @@ const apiVersionsKey = 18
 // its 1-byte minimum on the wire; only Produce has a reason to be big.
 const maxNonProduceRequest = 8 << 20
 
-// conn is one client connection: serve runs the read loop on the calling
-// goroutine and the write loop on another.
+// maxKeptRequestBuf bounds the per-connection request buffer kept between
+// requests; a larger (Produce) frame gets a fresh buffer next time.
+const maxKeptRequestBuf = 1 << 20
+
+// conn is one client connection. serve runs everything on one goroutine:
+// requests are handled one at a time anyway, so a separate writer would
+// only add a hand-off per response. Responses are buffered and flushed
+// when no further request is already waiting in the read buffer, so a
+// pipelining client gets many responses per write syscall.
 type conn struct {
 	srv  *Server
 	nc   net.Conn
 	ip   string
 	info wire.Conn
-	out  chan []byte // encoded response frames, in request order
 	ctx  context.Context
 	stop context.CancelFunc
 }
@@ -40,47 +45,58 @@ func newConn(s *Server, listener string, nc net.Conn, ip string) *conn {
 	return &conn{
 		srv: s, nc: nc, ip: ip,
 		info: wire.Conn{Listener: listener, RemoteAddr: nc.RemoteAddr(), Principal: "User:ANONYMOUS"},
-		out:  make(chan []byte, 64),
 		ctx:  ctx, stop: cancel,
 	}
 }
 
 func (c *conn) serve() {
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); c.writeLoop() }()
-	err := c.readLoop()
+	err := c.loop()
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && c.srv.ctx.Err() == nil {
 		c.srv.opts.Logger.Debug("closing connection", "remote", c.nc.RemoteAddr(), "err", err)
 	}
-	close(c.out) // the write loop drains what is queued, then exits
-	wg.Wait()
 	c.stop()
 	c.nc.Close()
 	c.srv.release(c)
 }
 
-func (c *conn) readLoop() error {
+func (c *conn) loop() error {
 	br := bufio.NewReaderSize(c.nc, 64<<10)
+	bw := bufio.NewWriterSize(c.nc, 64<<10)
+	var in []byte
 	for {
+		if br.Buffered() == 0 {
+			if err := bw.Flush(); err != nil {
+				return err
+			}
+		}
 		if c.srv.opts.IdleTimeout > 0 {
 			c.nc.SetReadDeadline(time.Now().Add(c.srv.opts.IdleTimeout))
 		}
-		frame, err := wire.ReadFrame(br, c.srv.opts.MaxRequestBytes, nil)
+		frame, err := wire.ReadFrame(br, c.srv.opts.MaxRequestBytes, in)
 		if err != nil {
 			return err
 		}
 		resp, h, err := c.handle(frame)
+		// The request's memory is free once handled: nothing a handler
+		// returns aliases it (kmsg's safe decoding copies strings).
+		if in = frame[:0]; cap(in) > maxKeptRequestBuf {
+			in = nil
+		}
 		if err != nil {
 			return err
 		}
 		if resp == nil {
 			continue
 		}
-		select {
-		case c.out <- wire.AppendResponse(make([]byte, 0, 256), h, resp):
-		case <-c.ctx.Done():
-			return c.ctx.Err()
+		out := wire.GetBuf()
+		*out = wire.AppendResponse(*out, h, resp)
+		if r, ok := resp.(wire.Releaser); ok {
+			r.Release()
+		}
+		_, err = bw.Write(*out)
+		wire.PutBuf(out)
+		if err != nil {
+			return err
 		}
 	}
 }
@@ -114,30 +130,4 @@ func (c *conn) handle(frame []byte) (kmsg.Response, wire.Header, error) {
 	}
 	resp, err := api.Handle(c.ctx, &c.info, h, req)
 	return resp, h, err
-}
-
-func (c *conn) writeLoop() {
-	bw := bufio.NewWriterSize(c.nc, 64<<10)
-	var failed bool
-	for frame := range c.out {
-		if failed {
-			continue // drain so the read loop never blocks on a dead peer
-		}
-		if _, err := bw.Write(frame); err != nil {
-			failed = true
-			c.stop()
-			c.nc.Close()
-			continue
-		}
-		if len(c.out) == 0 {
-			if err := bw.Flush(); err != nil {
-				failed = true
-				c.stop()
-				c.nc.Close()
-			}
-		}
-	}
-	if !failed {
-		bw.Flush()
-	}
 }

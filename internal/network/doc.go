@@ -5,9 +5,10 @@
 // like Kafka's muted-channel processing: that keeps responses in order
 // without a reorder buffer, and a long-polling Fetch only delays requests
 // on its own connection (clients use a separate connection for fetching).
-// Encoding is done by the read loop; the write loop only copies bytes to
-// the socket and flushes when it has nothing queued, so pipelined requests
-// share syscalls.
+// One goroutine per connection reads, handles, encodes and writes;
+// responses are flushed when no further request is already buffered, so
+// pipelined requests share write syscalls. Request and response buffers
+// are reused (wire.GetBuf), which matters for megabyte Fetch responses.
 //
 // Every frame's size is checked against socket.request.max.bytes before the
 // body is allocated. Protocol errors (unknown key, unsupported version,
