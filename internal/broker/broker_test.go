@@ -19,6 +19,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/strom-project/strom/internal/config"
+	"github.com/strom-project/strom/internal/record"
 )
 
 // startBroker runs a real broker on a free loopback port with its data in
@@ -339,4 +340,61 @@ func TestEmptyFetchHasNonNullRecordSet(t *testing.T) {
 			t.Fatalf("fetch v%d: error %d, record set nil=%v", v, got.ErrorCode, got.RecordBatches == nil)
 		}
 	}
+}
+
+// TestProduceBadBatchesArePerPartition sends, in one Produce request, a
+// good batch, a batch with a flipped CRC byte, a batch to a partition that
+// does not exist, and garbage bytes: each partition gets its own Kafka
+// error, only the good batch is stored, and the connection stays usable.
+func TestProduceBadBatchesArePerPartition(t *testing.T) {
+	b, addr := startBroker(t, t.TempDir())
+	defer b.Close()
+	adm := kadm.NewClient(newClient(t, addr))
+	if _, err := adm.CreateTopics(context.Background(), 3, 1, nil, "bad"); err != nil {
+		t.Fatal(err)
+	}
+	good := buildBatch(t, "good")
+	corrupt := buildBatch(t, "corrupt")
+	corrupt[len(corrupt)-1] ^= 0xff // last value byte: covered by the CRC
+	req := kmsg.NewPtrProduceRequest()
+	req.SetVersion(9)
+	req.Acks, req.TimeoutMillis = -1, 5000
+	tp := kmsg.NewProduceRequestTopic()
+	tp.Topic = "bad"
+	for i, recs := range [][]byte{good, corrupt, {1, 2, 3}, good} {
+		p := kmsg.NewProduceRequestTopicPartition()
+		p.Partition, p.Records = int32(i), recs
+		tp.Partitions = append(tp.Partitions, p)
+	}
+	req.Topics = append(req.Topics, tp)
+	resp := rawRequest(t, addr, req).(*kmsg.ProduceResponse)
+	want := []int16{0, kerr.CorruptMessage.Code, kerr.CorruptMessage.Code, kerr.UnknownTopicOrPartition.Code}
+	for i, p := range resp.Topics[0].Partitions {
+		if p.ErrorCode != want[i] {
+			t.Errorf("partition %d: error %d, want %d", p.Partition, p.ErrorCode, want[i])
+		}
+	}
+	end, err := adm.ListEndOffsets(context.Background(), "bad")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, wantEnd := range map[int32]int64{0: 1, 1: 0, 2: 0} {
+		if got := end["bad"][p].Offset; got != wantEnd {
+			t.Errorf("partition %d end offset %d, want %d", p, got, wantEnd)
+		}
+	}
+}
+
+// buildBatch encodes one uncompressed RecordBatch v2 holding one record,
+// as a client would send it.
+func buildBatch(t *testing.T, value string) []byte {
+	t.Helper()
+	raw, err := record.Build(nil, record.BatchSpec{
+		BaseTimestamp: time.Now().UnixMilli(), ProducerID: -1, ProducerEpoch: -1, BaseSequence: -1,
+		Records: []record.NewRecord{{Value: []byte(value)}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -97,5 +99,23 @@ func TestValidateTopicConfig(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("%s=%s: err %v, want ok=%v", tc.name, tc.value, err, tc.ok)
 		}
+	}
+}
+
+func TestLoadFileThenOverrides(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "server.properties")
+	props := "# as kafka-server-start.sh reads it\nnode.id=4\nnum.partitions=6\nlog.dirs=/data/a\n"
+	if err := os.WriteFile(path, []byte(props), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Load(path, []string{"num.partitions=8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.NodeID != 4 || b.NumPartitions != 8 || b.LogDirs[0] != "/data/a" {
+		t.Fatalf("node.id %d num.partitions %d log.dirs %v: want 4, 8 (override wins), /data/a", b.NodeID, b.NumPartitions, b.LogDirs)
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.properties"), nil); err == nil {
+		t.Fatal("a missing properties file must be an error")
 	}
 }
