@@ -4,6 +4,9 @@ import (
 	"github.com/spf13/cobra"
 
 	clibench "github.com/strom-project/strom/internal/cli/bench"
+	"github.com/strom-project/strom/internal/cli/consume"
+	"github.com/strom-project/strom/internal/cli/produce"
+	"github.com/strom-project/strom/internal/cli/topic"
 )
 
 // Version is set at build time with -ldflags "-X .../internal/cli.Version=...".
@@ -20,6 +23,6 @@ against it unchanged. Start a single-node broker with "strom serve".`,
 		SilenceErrors: true,
 		Version:       Version,
 	}
-	root.AddCommand(newServeCommand(), clibench.NewCommand())
+	root.AddCommand(newServeCommand(), topic.NewCommand(), produce.NewCommand(), consume.NewCommand(), clibench.NewCommand())
 	return root
 }

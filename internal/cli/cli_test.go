@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/strom-project/strom/internal/broker"
+	"github.com/strom-project/strom/internal/config"
+)
+
+// startBroker runs a real broker in-process on a free loopback port.
+func startBroker(t *testing.T) string {
+	t.Helper()
+	cfg, err := config.Load("", []string{"log.dirs=" + t.TempDir(), "listeners=PLAINTEXT://127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := broker.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := b.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b.Addr("PLAINTEXT").String()
+}
+
+// run executes `strom args...` with stdin and returns stdout and the error.
+func run(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	root := NewRoot()
+	var out bytes.Buffer
+	root.SetArgs(args)
+	root.SetIn(strings.NewReader(stdin))
+	root.SetOut(&out)
+	root.SetErr(io.Discard)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func mustRun(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	out, err := run(t, stdin, args...)
+	if err != nil {
+		t.Fatalf("strom %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func TestTopicCommands(t *testing.T) {
+	b := startBroker(t)
+	got := mustRun(t, "", "topic", "create", "orders", "-p", "3", "-c", "retention.ms=3600000", "-b", b)
+	want := "TOPIC   PARTITIONS  REPLICAS  STATUS\norders  3           1         OK\n"
+	if got != want {
+		t.Fatalf("create output:\n%s\nwant:\n%s", got, want)
+	}
+	out, err := run(t, "", "topic", "create", "orders", "-b", b)
+	if err == nil || !strings.Contains(out, "TOPIC_ALREADY_EXISTS: Topic 'orders' already exists.") {
+		t.Fatalf("duplicate create: err %v, output %q", err, out)
+	}
+	mustRun(t, "", "topic", "create", "audit-1", "audit-2", "-b", b)
+	var listed []struct {
+		Topic      string `json:"topic"`
+		Partitions int    `json:"partitions"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "", "topic", "list", "audit-.*", "-o", "json", "-b", b)), &listed); err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) != 2 || listed[0].Topic != "audit-1" || listed[1].Topic != "audit-2" {
+		t.Fatalf("list by regex: %+v", listed)
+	}
+	mustRun(t, "", "topic", "add-partitions", "orders", "-n", "2", "-b", b)
+	var described []struct {
+		Partitions []struct{ Partition int32 } `json:"partitions"`
+		Configs    []struct{ Name, Value string } `json:"configs"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "", "topic", "describe", "orders", "-o", "json", "-b", b)), &described); err != nil {
+		t.Fatal(err)
+	}
+	if len(described) != 1 || len(described[0].Partitions) != 5 {
+		t.Fatalf("describe after add-partitions: %+v", described)
+	}
+	if c := described[0].Configs; len(c) != 1 || c[0].Name != "retention.ms" || c[0].Value != "3600000" {
+		t.Fatalf("describe configs: %+v", c)
+	}
+	mustRun(t, "", "topic", "delete", "audit-.*", "--regex", "-b", b)
+	if got := mustRun(t, "", "topic", "list", "-o", "json", "-b", b); !strings.Contains(got, "orders") || strings.Contains(got, "audit") {
+		t.Fatalf("after deleting audit-.*: %s", got)
+	}
+}
+
+func TestProduceConsume(t *testing.T) {
+	b := startBroker(t)
+	mustRun(t, "", "topic", "create", "t", "-p", "1", "-b", b)
+	mustRun(t, "alice:paid\nbob:refunded\ncarol:paid\n", "produce", "t", "-K", ":", "-H", "src=test", "-b", b)
+
+	got := mustRun(t, "", "consume", "t", "-e", "-f", `%o %k=%v %h\n`, "-b", b)
+	want := "0 alice=paid src=test\n1 bob=refunded src=test\n2 carol=paid src=test\n"
+	if got != want {
+		t.Fatalf("consume -e:\n%q\nwant\n%q", got, want)
+	}
+	if got := mustRun(t, "", "consume", "t", "-e", "-o", "-1", "-f", `%v\n`, "-b", b); got != "paid\n" {
+		t.Fatalf("consume -o -1: %q", got)
+	}
+	if got := mustRun(t, "", "consume", "t", "-o", "1", "-n", "1", "-f", `%k\n`, "-b", b); got != "bob\n" {
+		t.Fatalf("consume -o 1 -n 1: %q", got)
+	}
+	var rec struct {
+		Offset  int64             `json:"offset"`
+		Key     string            `json:"key"`
+		Headers map[string]string `json:"headers"`
+	}
+	line := strings.SplitN(mustRun(t, "", "consume", "t", "-e", "--format", "json", "-b", b), "\n", 2)[0]
+	if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.Key != "alice" || rec.Headers["src"] != "test" {
+		t.Fatalf("json line %q: %+v %v", line, rec, err)
+	}
+	future := time.Now().Add(time.Hour).UnixMilli()
+	if got := mustRun(t, "", "consume", "t", "-e", "-o", "@"+itoa(future), "-b", b); got != "" {
+		t.Fatalf("consume from a future time: %q", got)
+	}
+}
+
+func TestClientErrors(t *testing.T) {
+	b := startBroker(t)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown topic", []string{"consume", "nosuch", "-e", "-b", b}, "unknown topic"},
+		{"no broker", []string{"topic", "list", "-b", "127.0.0.1:1", "--timeout", "2s"}, "no broker reachable at 127.0.0.1:1"},
+		{"bad offset", []string{"consume", "t", "-o", "soon", "-b", b}, "want start, end, N, -N, +N or @TIME"},
+		{"bad format", []string{"topic", "list", "-o", "xml", "-b", b}, "want text, json or yaml"},
+		{"bad config", []string{"topic", "create", "x", "-c", "retention.ms=forever", "-b", b}, "1 of 1 topics not created"},
+		{"bad acks", []string{"produce", "t", "--acks", "2", "-b", b}, "want all, 1 or 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := run(t, "", tc.args...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,100 @@
+package kafka
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// BrokersEnv sets the default --brokers.
+const BrokersEnv = "STROM_BROKERS"
+
+// Config is the connection part of every client command. Register it on a
+// command's persistent flags.
+type Config struct {
+	Brokers []string
+	Timeout time.Duration
+}
+
+// Register adds --brokers and --timeout.
+func (c *Config) Register(fs *pflag.FlagSet) {
+	fs.StringSliceVarP(&c.Brokers, "brokers", "b", DefaultBrokers(), "seed brokers, host:port, comma-separated (env "+BrokersEnv+")")
+	fs.DurationVar(&c.Timeout, "timeout", 10*time.Second, "how long to wait for the cluster")
+}
+
+// DefaultBrokers is STROM_BROKERS or 127.0.0.1:9092.
+func DefaultBrokers() []string {
+	if v := strings.TrimSpace(os.Getenv(BrokersEnv)); v != "" {
+		return strings.Split(v, ",")
+	}
+	return []string{"127.0.0.1:9092"}
+}
+
+// Client builds a franz-go client with the seed brokers and extra options.
+func (c *Config) Client(opts ...kgo.Opt) (*kgo.Client, error) {
+	if len(c.Brokers) == 0 {
+		return nil, errors.New("no brokers: set --brokers or " + BrokersEnv)
+	}
+	return kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(c.Brokers...), kgo.DialTimeout(c.Timeout)}, opts...)...)
+}
+
+// Admin builds an admin client; close it with the returned client's Close.
+func (c *Config) Admin() (*kgo.Client, *kadm.Client, error) {
+	cl, err := c.Client()
+	if err != nil {
+		return nil, nil, err
+	}
+	return cl, kadm.NewClient(cl), nil
+}
+
+// Context bounds one command's work by --timeout.
+func (c *Config) Context(parent context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(parent, c.Timeout)
+}
+
+// Explain turns a client error into one line a person can act on.
+func (c *Config) Explain(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ke *kerr.Error
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("no broker reachable at %s (is strom running? set --brokers or %s): %w", strings.Join(c.Brokers, ","), BrokersEnv, err)
+	case errors.As(err, &ke):
+		switch ke {
+		case kerr.UnknownTopicOrPartition, kerr.UnknownTopicID:
+			return fmt.Errorf("unknown topic: %w", err)
+		case kerr.TopicAuthorizationFailed, kerr.GroupAuthorizationFailed, kerr.ClusterAuthorizationFailed:
+			return fmt.Errorf("not authorized: %w", err)
+		case kerr.InvalidConfig:
+			return fmt.Errorf("invalid config: %w", err)
+		}
+	}
+	return err
+}
+
+// ErrorText is a Kafka error as one line: the code's name and the broker's
+// message when it sent one, else the code's generic description.
+func ErrorText(err error, brokerMsg string) string {
+	var ke *kerr.Error
+	if brokerMsg != "" && errors.As(err, &ke) {
+		return ke.Message + ": " + brokerMsg
+	}
+	return err.Error()
+}
+
+// TopicID prints a topic id as Kafka does: base64url without padding.
+func TopicID(id [16]byte) string { return base64.RawURLEncoding.EncodeToString(id[:]) }
