@@ -14,10 +14,11 @@ import (
 	"github.com/spf13/pflag"
 
 	engine "github.com/strom-project/strom/internal/bench"
+	"github.com/strom-project/strom/internal/cli/kafka"
 )
 
 // BrokersEnv names the environment variable that sets the default --brokers.
-const BrokersEnv = "STROM_BROKERS"
+const BrokersEnv = kafka.BrokersEnv
 
 // NewCommand returns the `bench` command with its produce, consume and e2e
 // subcommands.
@@ -57,12 +58,7 @@ type common struct {
 	quiet   bool
 }
 
-func defaultBrokers() []string {
-	if v := strings.TrimSpace(os.Getenv(BrokersEnv)); v != "" {
-		return strings.Split(v, ",")
-	}
-	return []string{"127.0.0.1:9092"}
-}
+func defaultBrokers() []string { return kafka.DefaultBrokers() }
 
 func (c *common) validate() error {
 	if c.format != "text" && c.format != "json" {
