@@ -127,10 +127,18 @@ func (l *Log) recoverFrom(rp int64) error {
 		if cause == nil {
 			continue
 		}
-		truncated := s.fileSize - end
-		l.logger.Warn("recovery truncated log segment at the first invalid batch",
-			"segment", s.base, "position", end, "bytes_truncated", truncated,
-			"segments_deleted", len(l.segments)-i-1, "cause", cause)
+		// A preallocated file ends in zeros after the last write: that
+		// is the expected end, not corruption, so only the span up to the
+		// last non-zero byte counts as truncated data.
+		dataEnd := s.lastNonZero(end, s.fileSize)
+		later := len(l.segments) - i - 1
+		if dataEnd == end && later == 0 {
+			l.logger.Debug("recovery: segment ends in its preallocated zero tail", "segment", s.base, "position", end)
+		} else {
+			l.logger.Warn("recovery truncated log segment at the first invalid batch",
+				"segment", s.base, "position", end, "bytes_truncated", dataEnd-end,
+				"zero_tail_bytes", s.fileSize-dataEnd, "segments_deleted", later, "cause", cause)
+		}
 		if err := s.log.Truncate(end); err != nil {
 			return fmt.Errorf("%w: truncate segment %d: %v", ErrStorage, s.base, err)
 		}
@@ -272,4 +280,26 @@ func (l *Log) replayProducers(from, leo int64) error {
 		}
 	}
 	return nil
+}
+
+// lastNonZero returns the offset just past the last non-zero byte in
+// [from, to), or from when that range is all zeros (a preallocated tail).
+// A read error counts as data, so the truncation is reported, not hidden.
+func (s *segment) lastNonZero(from, to int64) int64 {
+	const chunk = 64 << 10
+	buf := make([]byte, chunk)
+	for hi := to; hi > from; {
+		lo := max(from, hi-chunk)
+		b := buf[:hi-lo]
+		if err := s.readAt(b, lo); err != nil {
+			return hi
+		}
+		for j := len(b) - 1; j >= 0; j-- {
+			if b[j] != 0 {
+				return lo + int64(j) + 1
+			}
+		}
+		hi = lo
+	}
+	return from
 }

@@ -1,8 +1,11 @@
 package storage
 
 import (
+	"bytes"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -178,3 +181,55 @@ func flipByte(t *testing.T, p string, at int64) {
 }
 
 var _ = filepath.Join
+
+// TestRecoveryReportsOnlyRealTruncation: after a crash a preallocated
+// segment ends in zeros; that is its expected end, not a truncation to
+// warn an operator about. Junk before the zeros is reported, and only its
+// size counts as truncated.
+func TestRecoveryReportsOnlyRealTruncation(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		junk     []byte
+		wantWarn string
+	}{
+		{"zero tail only", nil, ""},
+		{"junk then zeros", []byte("torn write"), "bytes_truncated=10"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tl := openTestLog(t, LogConfig{SegmentBytes: 1 << 20, Preallocate: true})
+			for i := 0; i < 5; i++ {
+				tl.append(mkBatch(t, batchOpt{n: 2, size: 100}))
+			}
+			end := tl.activeSegment().size.Load()
+			path := segmentName(tl.dir, tl.activeSegment().base, logSuffix)
+			tl.crash()
+			if tc.junk != nil {
+				f, err := os.OpenFile(path, os.O_WRONLY, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := f.WriteAt(tc.junk, end); err != nil {
+					t.Fatal(err)
+				}
+				f.Close()
+			}
+			var logs bytes.Buffer
+			l, err := Open(Options{Dir: tl.dir, Config: tl.cfg, Now: tl.clock.Now,
+				Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			if l.LogEndOffset() != 10 {
+				t.Fatalf("LEO %d after recovery, want 10", l.LogEndOffset())
+			}
+			warned := strings.Contains(logs.String(), "level=WARN")
+			if tc.wantWarn == "" && warned {
+				t.Fatalf("a zero preallocated tail was reported as truncation:\n%s", logs.String())
+			}
+			if tc.wantWarn != "" && !strings.Contains(logs.String(), tc.wantWarn) {
+				t.Fatalf("want a warning with %q, got:\n%s", tc.wantWarn, logs.String())
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // Batch compression codecs as stored in RecordBatch attributes.
@@ -117,9 +118,11 @@ const librdkafkaLz4Gap = "librdkafka ≤ 2.11 enables lz4 only when the broker a
 	"which arrives with consumer groups; until then it sends lz4 batches uncompressed (read-back is still exact)."
 
 // librdkafkaCodec returns the codec librdkafka actually stores for codec,
-// recording the lz4 gap for the running scenario.
+// recording the lz4 gap for the running scenario. It follows the broker under
+// test: once its ApiVersions include FindCoordinator v0, lz4 must be stored
+// as lz4 and the gap is gone.
 func librdkafkaCodec(client, scenario string, codec uint8) uint8 {
-	if codec == codecLz4 {
+	if codec == codecLz4 && !advertises(kmsg.FindCoordinator, 0) {
 		knownGap(client, scenario, librdkafkaLz4Gap)
 		return codecNone
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/strom-project/strom/internal/teststrom"
 )
 
 // Client names: the matrix columns, in this order.
@@ -40,6 +42,9 @@ var scenarioOrder = []string{
 	"compression gzip", "compression snappy", "compression lz4", "compression zstd",
 	"consume by assignment", "consume to end", "consume from offset", "list offsets", "offset for timestamp",
 	"offset for leader epoch",
+	groupConsume, groupResume, groupSplit,
+	groupBalancer + "range", groupBalancer + "roundrobin", groupBalancer + "sticky", groupBalancer + "cooperative-sticky",
+	groupStatic, groupLag,
 }
 
 // results holds every scenario outcome; it is written by subtests and read by
@@ -98,7 +103,7 @@ func writeDocIfAsked() {
 	if os.Getenv("STROM_WRITE_COMPAT_DOC") != "1" && !inCI() {
 		return
 	}
-	root, err := moduleRoot()
+	root, err := teststrom.ModuleRoot()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "compat: not writing", docRelPath+":", err)
 		return
@@ -181,7 +186,13 @@ func renderDoc(versions map[string]string) string {
 	for _, why := range slices.Sorted(maps.Keys(notes)) {
 		fmt.Fprintf(&b, "\n¹ %s\n", why)
 	}
-	b.WriteString("\nConsumer groups are not yet served, so every consumer here reads by partition " +
-		"assignment; kafkajs (whose consumer needs groups) is checked by reading its writes with franz-go.\n")
+	if groupsServed() {
+		b.WriteString("\nThe `group` rows use each client's own group consumer (FindCoordinator, JoinGroup, SyncGroup, " +
+			"Heartbeat, OffsetCommit, OffsetFetch) against Strom's coordinator; the other consume rows read by partition assignment.\n")
+	} else {
+		b.WriteString("\nConsumer groups are not yet served (the broker does not advertise FindCoordinator), so the `group` " +
+			"rows are skipped and every consumer here reads by partition assignment; kafkajs's produce scenarios are " +
+			"checked by reading its writes with franz-go.\n")
+	}
 	return b.String()
 }

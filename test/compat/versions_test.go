@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+
+	"github.com/strom-project/strom/internal/teststrom"
 )
 
 // systemPython is Debian's interpreter, which sees the python3-* packages; a pyenv
@@ -54,7 +56,7 @@ func clientVersions() map[string]string {
 // binary's debug.ReadBuildInfo has no dependencies, so this asks `go list -m`.
 func goModuleVersions(paths ...string) map[string]string {
 	out := map[string]string{}
-	root, err := moduleRoot()
+	root, err := teststrom.ModuleRoot()
 	if err != nil {
 		return out
 	}

@@ -1,0 +1,270 @@
+package teststrom
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Default bounds; Options overrides ReadyTimeout.
+const (
+	defaultReadyTimeout = 60 * time.Second
+	stopTimeout         = 20 * time.Second // SIGTERM to exit, and SIGKILL to reaping
+)
+
+// Options describes one broker. Only Dir is required.
+type Options struct {
+	// Dir holds the broker's data directory (Dir/data, passed as log.dirs)
+	// and, unless LogPath is set, its log (Dir/strom.log). Restart reuses it.
+	Dir string
+	// Overrides are extra `--override key=value` settings, applied after the
+	// defaults (later wins): log.dirs, listeners, node.id=1 and
+	// log.segment.bytes=8388608 (segments are preallocated; Kafka's 1 GiB
+	// default would need a gigabyte of disk per partition).
+	Overrides []string
+	// LogPath receives the broker's stdout and stderr; default Dir/strom.log.
+	LogPath string
+	// Binary is the strom binary to run; default Build's.
+	Binary string
+	// ReadyTimeout bounds the wait for the broker to answer; default 60s.
+	ReadyTimeout time.Duration
+}
+
+// Broker is one `strom serve` process, restartable on the same port and data
+// directory. Start, Stop, Kill and Restart must not be called concurrently;
+// Addr, DataDir, LogTail and LogContains are safe at any time.
+type Broker struct {
+	opts Options
+	addr string
+	args []string
+
+	cmd     *exec.Cmd
+	exited  chan struct{} // closed once cmd has been reaped; waitErr is valid then
+	waitErr error
+}
+
+// Start starts a broker on a free loopback port and returns once it answers
+// a franz-go Ping. If it does not, the process is killed and the error
+// carries the log tail.
+func Start(opts Options) (*Broker, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("teststrom: Options.Dir is required")
+	}
+	if opts.LogPath == "" {
+		opts.LogPath = filepath.Join(opts.Dir, "strom.log")
+	}
+	if opts.ReadyTimeout == 0 {
+		opts.ReadyTimeout = defaultReadyTimeout
+	}
+	if opts.Binary == "" {
+		bin, err := Build(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		opts.Binary = bin
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	b := &Broker{opts: opts, addr: fmt.Sprintf("127.0.0.1:%d", port)}
+	b.args = append([]string{"serve",
+		"--override", "log.dirs=" + b.DataDir(),
+		"--override", "listeners=PLAINTEXT://" + b.addr,
+		"--override", "node.id=1",
+		"--override", "log.segment.bytes=8388608",
+	}, overrideArgs(opts.Overrides)...)
+	logf, err := os.Create(opts.LogPath)
+	if err != nil {
+		return nil, err
+	}
+	return b, b.run(logf)
+}
+
+// Restart starts the broker again with the same data directory, port and
+// settings after Stop or Kill, appending to the same log.
+func (b *Broker) Restart() error {
+	if b.exited == nil {
+		return errors.New("teststrom: Restart of a broker that never started")
+	}
+	select {
+	case <-b.exited:
+	default:
+		return errors.New("teststrom: Restart of a running broker; Stop or Kill it first")
+	}
+	logf, err := os.OpenFile(b.opts.LogPath, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(logf, "--- teststrom: restart at %s ---\n", time.Now().Format(time.RFC3339Nano))
+	return b.run(logf)
+}
+
+// run starts the process with its output going to logf, which it closes, and
+// waits until the broker is ready.
+func (b *Broker) run(logf *os.File) error {
+	b.cmd = exec.Command(b.opts.Binary, b.args...)
+	b.cmd.Stdout, b.cmd.Stderr = logf, logf
+	b.exited = make(chan struct{})
+	if err := b.cmd.Start(); err != nil {
+		logf.Close()
+		close(b.exited)
+		return fmt.Errorf("start %s: %w", b.opts.Binary, err)
+	}
+	cmd, exited := b.cmd, b.exited
+	go func() {
+		b.waitErr = cmd.Wait()
+		logf.Close()
+		close(exited)
+	}()
+	if err := b.waitReady(); err != nil {
+		_ = b.Kill()
+		return err
+	}
+	return nil
+}
+
+// Addr is the broker's host:port.
+func (b *Broker) Addr() string { return b.addr }
+
+// DataDir is the broker's log.dirs.
+func (b *Broker) DataDir() string { return filepath.Join(b.opts.Dir, "data") }
+
+// waitReady polls until a TCP connect and a franz-go Ping both succeed.
+func (b *Broker) waitReady() error {
+	timeout := b.opts.ReadyTimeout
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := ping(b.addr)
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("strom not ready on %s after %v: %w\n%s", b.addr, timeout, err, b.LogTail(40))
+		}
+		select {
+		case <-b.exited:
+			return fmt.Errorf("strom exited before ready: %v\n%s", b.waitErr, b.LogTail(40))
+		case <-tick.C:
+		}
+	}
+}
+
+func ping(addr string) error {
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	conn.Close()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DialTimeout(time.Second))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return cl.Ping(ctx)
+}
+
+// Stop sends SIGTERM and requires a clean exit (status 0) within 20s; it
+// kills the process otherwise. A broker that already exited on its own, and
+// a non-zero status (66 is the race detector's), are errors.
+func (b *Broker) Stop() error {
+	if err := b.signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	select {
+	case <-b.exited:
+	case <-time.After(stopTimeout):
+		_ = b.cmd.Process.Kill()
+		<-b.exited
+		return fmt.Errorf("strom did not exit within %v of SIGTERM; killed", stopTimeout)
+	}
+	if b.waitErr != nil {
+		return fmt.Errorf("strom exited uncleanly after SIGTERM: %w", b.waitErr)
+	}
+	return nil
+}
+
+// Kill sends SIGKILL, a crash that keeps the page cache, and returns once the
+// process has been reaped. A broker that already exited on its own is an error.
+func (b *Broker) Kill() error {
+	if err := b.signal(syscall.SIGKILL); err != nil {
+		return err
+	}
+	select {
+	case <-b.exited:
+		return nil
+	case <-time.After(stopTimeout):
+		return fmt.Errorf("strom (pid %d) not reaped within %v of SIGKILL", b.cmd.Process.Pid, stopTimeout)
+	}
+}
+
+func (b *Broker) signal(sig os.Signal) error {
+	if b.exited == nil {
+		return errors.New("teststrom: broker never started")
+	}
+	select {
+	case <-b.exited:
+		return fmt.Errorf("strom exited during the run: %v", b.waitErr)
+	default:
+	}
+	if err := b.cmd.Process.Signal(sig); err != nil {
+		return fmt.Errorf("%v: %w", sig, err)
+	}
+	return nil
+}
+
+// LogTail returns the last n lines of the broker's log under a header line.
+func (b *Broker) LogTail(n int) string {
+	f, err := os.Open(b.opts.LogPath)
+	if err != nil {
+		return "(no broker log: " + err.Error() + ")"
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if len(lines) > n {
+			lines = lines[1:]
+		}
+	}
+	return "--- strom log (tail) ---\n" + strings.Join(lines, "\n")
+}
+
+// LogContains reports whether the broker's log has a line containing s.
+func (b *Broker) LogContains(s string) bool {
+	data, err := os.ReadFile(b.opts.LogPath)
+	return err == nil && strings.Contains(string(data), s)
+}
+
+func overrideArgs(kvs []string) []string {
+	args := make([]string, 0, 2*len(kvs))
+	for _, kv := range kvs {
+		args = append(args, "--override", kv)
+	}
+	return args
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
