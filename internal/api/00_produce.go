@@ -79,6 +79,13 @@ func (h *Handlers) producePartition(topic string, rp kmsg.ProduceRequestTopicPar
 		sp.ErrorCode = codeFor(err)
 		return
 	}
+	if p.Internal {
+		// Only the broker's coordinators write internal topics (Kafka:
+		// "Cannot append to internal topic").
+		sp.ErrorCode = kerr.InvalidTopicException.Code
+		sp.ErrorMessage = errMsg(errString("cannot produce to internal topic " + topic))
+		return
+	}
 	res, err := p.Append(rp.Records, acks)
 	if err != nil {
 		sp.ErrorCode = codeFor(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/strom-project/strom/internal/config"
 	"github.com/strom-project/strom/internal/controller"
+	"github.com/strom-project/strom/internal/coordinator/group"
 	"github.com/strom-project/strom/internal/replica"
 	"github.com/strom-project/strom/internal/wire"
 )
@@ -19,6 +20,9 @@ type Handlers struct {
 	Config   *config.Broker
 	Ctrl     *controller.Controller
 	Replicas *replica.Manager
+	// Groups is the consumer-group coordinator; nil leaves the group APIs
+	// unregistered (clients then see no consumer-group support).
+	Groups *group.Coordinator
 	// NextProducerID hands out one producer id (from controller blocks).
 	NextProducerID func(ctx context.Context) (int64, error)
 	Logger         *slog.Logger
@@ -49,6 +53,23 @@ func Register(reg *wire.Registry, h *Handlers) {
 		h.describeTopicPartitionsAPI(),
 	} {
 		reg.Register(a)
+	}
+	if h.Groups != nil {
+		for _, a := range []wire.API{
+			h.offsetCommitAPI(),
+			h.offsetFetchAPI(),
+			h.findCoordinatorAPI(),
+			h.joinGroupAPI(),
+			h.heartbeatAPI(),
+			h.leaveGroupAPI(),
+			h.syncGroupAPI(),
+			h.describeGroupsAPI(),
+			h.listGroupsAPI(),
+			h.deleteGroupsAPI(),
+			h.offsetDeleteAPI(),
+		} {
+			reg.Register(a)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 
 	"github.com/strom-project/strom/internal/controller"
+	"github.com/strom-project/strom/internal/coordinator/group"
 	"github.com/strom-project/strom/internal/replica"
 	"github.com/strom-project/strom/internal/storage"
 )
@@ -29,6 +30,8 @@ func codeFor(err error) int16 {
 	}
 	return kerr.UnknownServerError.Code
 }
+
+var unknownServerError = kerr.UnknownServerError.Code
 
 var errorCodes = []struct {
 	err  error
@@ -60,6 +63,25 @@ var errorCodes = []struct {
 	{controller.ErrNotController, kerr.NotController},
 	{controller.ErrInvalidRequest, kerr.InvalidRequest},
 	{controller.ErrTopicDeletionDisabled, kerr.TopicDeletionDisabled},
+
+	{group.ErrInvalidGroupID, kerr.InvalidGroupID},
+	{group.ErrCoordinatorNotAvailable, kerr.CoordinatorNotAvailable},
+	{group.ErrNotCoordinator, kerr.NotCoordinator},
+	{group.ErrLoadInProgress, kerr.CoordinatorLoadInProgress},
+	{group.ErrUnknownMemberID, kerr.UnknownMemberID},
+	{group.ErrMemberIDRequired, kerr.MemberIDRequired},
+	{group.ErrIllegalGeneration, kerr.IllegalGeneration},
+	{group.ErrRebalanceInProgress, kerr.RebalanceInProgress},
+	{group.ErrFencedInstanceID, kerr.FencedInstanceID},
+	{group.ErrInconsistentGroupProtocol, kerr.InconsistentGroupProtocol},
+	{group.ErrInvalidSessionTimeout, kerr.InvalidSessionTimeout},
+	{group.ErrGroupMaxSizeReached, kerr.GroupMaxSizeReached},
+	{group.ErrGroupIDNotFound, kerr.GroupIDNotFound},
+	{group.ErrNonEmptyGroup, kerr.NonEmptyGroup},
+	{group.ErrGroupSubscribedToTopic, kerr.GroupSubscribedToTopic},
+	{group.ErrOffsetMetadataTooLarge, kerr.OffsetMetadataTooLarge},
+	{group.ErrInvalidCommitOffsetSize, kerr.InvalidCommitOffsetSize},
+	{group.ErrUnknownServer, kerr.UnknownServerError},
 
 	{context.DeadlineExceeded, kerr.RequestTimedOut},
 	{context.Canceled, kerr.RequestTimedOut},

@@ -13,6 +13,7 @@ import (
 	"github.com/strom-project/strom/internal/api"
 	"github.com/strom-project/strom/internal/config"
 	"github.com/strom-project/strom/internal/controller"
+	"github.com/strom-project/strom/internal/coordinator/group"
 	"github.com/strom-project/strom/internal/metadata"
 	"github.com/strom-project/strom/internal/network"
 	"github.com/strom-project/strom/internal/replica"
@@ -32,6 +33,7 @@ type Broker struct {
 	logs     *storage.Manager
 	ctrl     *controller.Controller
 	replicas *replica.Manager
+	groups   *group.Coordinator
 	server   *network.Server
 	addrs    map[string]net.Addr
 }
@@ -73,6 +75,13 @@ func (b *Broker) Start(ctx context.Context) error {
 	b.ctrl = ctrl
 	b.replicas = replica.NewManager(b.cfg.NodeID, b.cfg, logs, b.logger.With("component", "replica"))
 	ctrl.Subscribe(b.replicas.Apply)
+	// After the replica manager: the coordinator loads the offsets
+	// partitions it leads from the logs Apply just opened.
+	b.groups = group.New(group.Options{
+		NodeID: b.cfg.NodeID, Config: group.ConfigFrom(b.cfg), Metadata: ctrl, Replicas: b.replicas,
+		Logger: b.logger.With("component", "group-coordinator"),
+	})
+	ctrl.Subscribe(b.groups.Apply)
 	if err := ctrl.Start(ctx); err != nil {
 		return b.fail(fmt.Errorf("broker: metadata: %w", err))
 	}
@@ -80,7 +89,7 @@ func (b *Broker) Start(ctx context.Context) error {
 	reg := wire.NewRegistry()
 	pids := &producerIDs{ctrl: ctrl, nodeID: b.cfg.NodeID}
 	api.Register(reg, &api.Handlers{
-		NodeID: b.cfg.NodeID, Config: b.cfg, Ctrl: ctrl, Replicas: b.replicas,
+		NodeID: b.cfg.NodeID, Config: b.cfg, Ctrl: ctrl, Replicas: b.replicas, Groups: b.groups,
 		NextProducerID: pids.allocate, Logger: b.logger.With("component", "api"),
 	})
 	b.server = network.New(network.Options{
@@ -122,12 +131,15 @@ func (b *Broker) fail(err error) error {
 }
 
 // Close stops listeners first so no request sees a half-closed broker,
-// then the controller, then the logs; the logs write the clean-shutdown
-// marker only if everything closed cleanly.
+// then the group coordinator, the controller, then the logs; the logs
+// write the clean-shutdown marker only if everything closed cleanly.
 func (b *Broker) Close() error {
 	var errs []error
 	if b.server != nil {
 		b.server.Close()
+	}
+	if b.groups != nil {
+		b.groups.Close()
 	}
 	if b.ctrl != nil {
 		errs = append(errs, b.ctrl.Close())

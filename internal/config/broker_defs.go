@@ -68,6 +68,23 @@ var BrokerDefs = indexDefs([]Def{
 	{Name: "log.message.timestamp.before.max.ms", Type: TypeLong, Default: maxLong, Scope: ClusterWide, Doc: "Default message.timestamp.before.max.ms."},
 	{Name: "log.message.timestamp.after.max.ms", Type: TypeLong, Default: "3600000", Scope: ClusterWide, Doc: "Default message.timestamp.after.max.ms."},
 
+	// Consumer groups.
+	{Name: "offsets.topic.num.partitions", Type: TypeInt, Default: "50", Valid: atLeast(1), Doc: "Partitions of __consumer_offsets (fixed once the topic exists)."},
+	{Name: "offsets.topic.replication.factor", Type: TypeShort, Default: "3", Valid: atLeast(1),
+		Doc: "Replication factor of __consumer_offsets; capped at the live brokers when the topic is created (Kafka refuses instead)."},
+	{Name: "offsets.topic.segment.bytes", Type: TypeInt, Default: "104857600", Valid: atLeast(1), Doc: "Segment size of __consumer_offsets."},
+	{Name: "offsets.load.buffer.size", Type: TypeInt, Default: "5242880", Valid: atLeast(1), Doc: "Bytes read per step when loading __consumer_offsets."},
+	{Name: "offsets.retention.minutes", Type: TypeInt, Default: "10080", Valid: atLeast(1),
+		Doc: "How long an empty group (or a standalone consumer's commit) keeps its committed offsets."},
+	{Name: "offsets.retention.check.interval.ms", Type: TypeLong, Default: "600000", Valid: atLeast(1), Doc: "How often expired offsets are removed."},
+	{Name: "offsets.commit.timeout.ms", Type: TypeInt, Default: "5000", Valid: atLeast(1), Doc: "How long an offset commit waits for __consumer_offsets replicas."},
+	{Name: "offset.metadata.max.bytes", Type: TypeInt, Default: "4096", Doc: "Largest metadata string of an offset commit."},
+	{Name: "group.initial.rebalance.delay.ms", Type: TypeInt, Default: "3000", Valid: atLeast(0),
+		Doc: "How long a new group waits for more members before its first rebalance."},
+	{Name: "group.min.session.timeout.ms", Type: TypeInt, Default: "6000", Doc: "Smallest session timeout a member may ask for."},
+	{Name: "group.max.session.timeout.ms", Type: TypeInt, Default: "1800000", Doc: "Largest session timeout a member may ask for."},
+	{Name: "group.max.size", Type: TypeInt, Default: "2147483647", Valid: atLeast(1), Doc: "Most members a consumer group may have."},
+
 	// Producers.
 	{Name: "producer.id.expiration.ms", Type: TypeInt, Default: "86400000", Scope: ClusterWide, Doc: "Idle producer state expires after this long."},
 })

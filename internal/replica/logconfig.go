@@ -1,7 +1,9 @@
 package replica
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/strom-project/strom/internal/config"
 	"github.com/strom-project/strom/internal/storage"
@@ -16,13 +18,20 @@ func ResolveLogConfig(b *config.Broker, overrides map[string]string) storage.Log
 	if get("message.timestamp.type") == "LogAppendTime" {
 		tt = storage.LogAppendTime
 	}
+	retentionMs, retentionBytes := num("retention.ms"), num("retention.bytes")
+	if !slices.ContainsFunc(strings.Split(get("cleanup.policy"), ","), func(p string) bool { return strings.TrimSpace(p) == "delete" }) {
+		// Kafka deletes segments by time or size only under the "delete"
+		// policy; a compact-only topic (__consumer_offsets) keeps them for
+		// the cleaner, which Strom does not have yet, so nothing is lost.
+		retentionMs, retentionBytes = -1, -1
+	}
 	return storage.LogConfig{
 		SegmentBytes:           num("segment.bytes"),
 		SegmentMs:              num("segment.ms"),
 		SegmentIndexBytes:      int32(num("segment.index.bytes")),
 		IndexIntervalBytes:     int32(num("index.interval.bytes")),
-		RetentionMs:            num("retention.ms"),
-		RetentionBytes:         num("retention.bytes"),
+		RetentionMs:            retentionMs,
+		RetentionBytes:         retentionBytes,
 		FlushMessages:          num("flush.messages"),
 		FlushMs:                num("flush.ms"),
 		MaxMessageBytes:        int32(num("max.message.bytes")),

@@ -95,7 +95,7 @@ func (m *Manager) Apply(prev, next *metadata.Image) {
 					m.logger.Error("opening partition log", "topic", name, "partition", st.Partition, "err", err)
 					continue
 				}
-				p = &Partition{Topic: name, TopicID: t.ID, Index: st.Partition, Log: lg, nodeID: m.nodeID}
+				p = &Partition{Topic: name, TopicID: t.ID, Index: st.Partition, Internal: t.Internal, Log: lg, nodeID: m.nodeID}
 				ps[st.Partition] = p
 			} else if configsChanged(prev, next, name) {
 				p.Log.SetConfig(cfg)

@@ -22,9 +22,12 @@ type Partition struct {
 	Topic   string
 	TopicID metadata.Uuid
 	Index   int32
-	Log     *storage.Log
-	state   atomic.Pointer[metadata.Partition]
-	nodeID  int32
+	// Internal marks __consumer_offsets and the like: clients may not
+	// produce to them.
+	Internal bool
+	Log      *storage.Log
+	state    atomic.Pointer[metadata.Partition]
+	nodeID   int32
 }
 
 // State is the partition's current placement and leadership.
@@ -57,6 +60,26 @@ func (p *Partition) Append(records []byte, acks int16) (storage.AppendResult, er
 		return storage.AppendResult{}, ErrNotLeader
 	}
 	res, err := p.Log.Append(records, storage.AppendOptions{LeaderEpoch: st.LeaderEpoch, RequiredAcks: acks})
+	if err != nil {
+		return res, err
+	}
+	if len(st.Replicas) == 1 {
+		p.Log.SetHighWatermark(p.Log.LogEndOffset())
+	}
+	return res, nil
+}
+
+// AppendCoordinator writes the broker's own records (the group
+// coordinator's, later the transaction coordinator's) as leader: producer
+// sequences are not checked and control batches are allowed. It returns
+// once the records are committed; with one replica that is when the append
+// returns.
+func (p *Partition) AppendCoordinator(records []byte) (storage.AppendResult, error) {
+	st := p.state.Load()
+	if st.Leader != p.nodeID {
+		return storage.AppendResult{}, ErrNotLeader
+	}
+	res, err := p.Log.Append(records, storage.AppendOptions{LeaderEpoch: st.LeaderEpoch, RequiredAcks: -1, Origin: storage.AppendCoordinator})
 	if err != nil {
 		return res, err
 	}

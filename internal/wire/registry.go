@@ -19,6 +19,11 @@ type Conn struct {
 
 // Handler serves one request. A nil response with a nil error means "send
 // nothing" (Produce with acks=0). An error closes the connection.
+//
+// The request's memory belongs to the connection and is reused for the next
+// request once the handler returns: []byte fields of req (record batches,
+// group metadata, assignments) alias it. A handler that keeps any of them
+// past its return must copy them. Strings are copies and may be kept.
 type Handler func(ctx context.Context, c *Conn, h Header, req kmsg.Request) (kmsg.Response, error)
 
 // API is one served API key and the version range advertised for it.

@@ -33,8 +33,8 @@
 //	STROM_COMPAT_BINARY=path   use this strom binary instead of building ./cmd/strom
 //	STROM_COMPAT_BROKER=h:p    use an already-running broker; nothing is built or started
 //	STROM_WRITE_COMPAT_DOC=1   write docs/compatibility.md after the run
-//	STROM_COMPAT_EXPECT_GROUPS=1  fail, not skip, the group scenarios when the
-//	                           broker does not advertise FindCoordinator
+//	STROM_COMPAT_ALLOW_NO_GROUPS=1  skip, not fail, the group scenarios when
+//	                           the broker does not advertise FindCoordinator
 //
 // Run it with:
 //

@@ -41,7 +41,7 @@ func franzStaticAndLag(t *testing.T) {
 			}
 			m.stop() // a static member does not send LeaveGroup
 			again := static(id)
-			waitFor(t, 20*time.Second, func() error {
+			waitFor(t, within(t, 20*time.Second), func() error {
 				if got := again.partitions(); !slices.Equal(got, had) {
 					return fmt.Errorf("restarted static member %q holds %v, want its old %v", id, got, had)
 				}
@@ -101,7 +101,7 @@ func requireLag(t *testing.T, group, topic, state string, end, committed map[int
 	t.Helper()
 	adm := kadm.NewClient(newKgo(t))
 	var l kadm.DescribedGroupLag
-	waitFor(t, 10*time.Second, func() error {
+	waitFor(t, within(t, 10*time.Second), func() error {
 		lags, err := adm.Lag(scenarioContext(t), group)
 		if err != nil {
 			return err

@@ -126,7 +126,7 @@ func (m *member) losses() int {
 // partitions 0..parts-1: the group is stable.
 func waitSplit(t *testing.T, parts int32, ms ...*member) {
 	t.Helper()
-	waitFor(t, 20*time.Second, func() error {
+	waitFor(t, within(t, 20*time.Second), func() error {
 		var all []int32
 		var each [][]int32
 		for _, m := range ms {
@@ -160,7 +160,7 @@ func readSplit(t *testing.T, want map[int32][]string, ms ...*member) {
 	for _, ls := range want {
 		total += len(ls)
 	}
-	waitFor(t, 20*time.Second, func() error {
+	waitFor(t, within(t, 20*time.Second), func() error {
 		n := 0
 		for _, m := range ms {
 			n += len(m.read(t))

@@ -28,7 +28,7 @@ const (
 
 // expectGroupsEnv makes missing consumer groups a failure instead of a skip.
 // The escape hatch exists only until the coordinator lands.
-const expectGroupsEnv = "STROM_COMPAT_EXPECT_GROUPS"
+const allowNoGroupsEnv = "STROM_COMPAT_ALLOW_NO_GROUPS"
 
 // brokerAPIs holds the broker's ApiVersions ranges (key → {min, max}), read
 // once by probeBroker before any test runs and read-only afterwards.
@@ -74,18 +74,29 @@ func advertises(key kmsg.Key, v int16) bool {
 // FindCoordinator v0 is what librdkafka, kafka-go and the rest look for.
 func groupsServed() bool { return advertises(kmsg.FindCoordinator, 0) }
 
-// needGroups skips t while the broker does not advertise FindCoordinator, or
-// fails it when STROM_COMPAT_EXPECT_GROUPS is set.
+// needGroups fails t when the broker does not advertise FindCoordinator,
+// unless STROM_COMPAT_ALLOW_NO_GROUPS is set (for a broker under test that
+// has no group coordinator), which skips it instead.
 func needGroups(t *testing.T) {
 	t.Helper()
 	if groupsServed() {
 		return
 	}
-	msg := "the broker does not advertise FindCoordinator v0 (ApiVersions), so consumer groups are not served yet"
-	if os.Getenv(expectGroupsEnv) != "" {
-		t.Fatalf("%s, but %s is set", msg, expectGroupsEnv)
+	msg := "the broker does not advertise FindCoordinator v0 (ApiVersions), so consumer groups are not served"
+	if os.Getenv(allowNoGroupsEnv) == "" {
+		t.Fatalf("%s (set %s=1 to skip the group scenarios against such a broker)", msg, allowNoGroupsEnv)
 	}
-	t.Skipf("%s; skipping (set %s=1 to make this a failure)", msg, expectGroupsEnv)
+	t.Skipf("%s; skipping because %s is set", msg, allowNoGroupsEnv)
+}
+
+// within returns d, or less if the scenario's deadline comes first, so that a
+// scenario's successive waits stay inside one scenarioTimeout.
+func within(t *testing.T, d time.Duration) time.Duration {
+	t.Helper()
+	if dl, ok := scenarioContext(t).Deadline(); ok {
+		d = min(d, time.Until(dl))
+	}
+	return max(d, 0)
 }
 
 // groupName returns a consumer group name unique to this scenario and run.

@@ -1,0 +1,118 @@
+package api
+
+// OffsetFetch (key 9), v1–9.
+//
+//   - v1 is what librdkafka ≤ 2.11 requires; v2: a null topic list means
+//     every committed partition, and a top-level error; v5: leader epochs;
+//     v6: flexible; v7: require_stable (KIP-447) — without transactions no
+//     offset is ever pending, so it changes nothing; v8: several groups per
+//     request; v9: KIP-848 member id and epoch, unused by classic groups.
+//   - Partitions without a committed offset answer -1, whatever the topic
+//     (Kafka no longer checks it exists).
+//   - Before v2 there is no top-level error: a group-level error is given
+//     on every partition; from v2 it is given alone, as Kafka.
+
+import (
+	"context"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/strom-project/strom/internal/coordinator/group"
+	"github.com/strom-project/strom/internal/wire"
+)
+
+func (h *Handlers) offsetFetchAPI() wire.API {
+	return wire.API{Key: 9, Min: 1, Max: 9, Handle: typed(h.offsetFetch)}
+}
+
+func (h *Handlers) offsetFetch(ctx context.Context, _ *wire.Conn, req *kmsg.OffsetFetchRequest) (kmsg.Response, error) {
+	resp := req.ResponseKind().(*kmsg.OffsetFetchResponse)
+	if req.Version >= 8 {
+		for _, rg := range req.Groups {
+			var parts []group.TopicPartition
+			if rg.Topics != nil {
+				parts = []group.TopicPartition{}
+				for _, t := range rg.Topics {
+					for _, p := range t.Partitions {
+						parts = append(parts, group.TopicPartition{Topic: t.Topic, Partition: p})
+					}
+				}
+			}
+			offs, err := h.Groups.FetchOffsets(ctx, rg.Group, parts)
+			sg := kmsg.NewOffsetFetchResponseGroup()
+			sg.Group, sg.ErrorCode = rg.Group, codeFor(err)
+			sg.Topics = []kmsg.OffsetFetchResponseGroupTopic{}
+			for _, tp := range groupByTopic(offs) {
+				st := kmsg.NewOffsetFetchResponseGroupTopic()
+				st.Topic = tp[0].Topic
+				for _, o := range tp {
+					sp := kmsg.NewOffsetFetchResponseGroupTopicPartition()
+					sp.Partition, sp.Offset, sp.LeaderEpoch = o.Partition, o.Offset, o.LeaderEpoch
+					meta := o.Metadata
+					sp.Metadata = &meta
+					st.Partitions = append(st.Partitions, sp)
+				}
+				sg.Topics = append(sg.Topics, st)
+			}
+			resp.Groups = append(resp.Groups, sg)
+		}
+		return resp, nil
+	}
+
+	var parts []group.TopicPartition
+	if req.Topics != nil || req.Version < 2 {
+		parts = []group.TopicPartition{}
+		for _, t := range req.Topics {
+			for _, p := range t.Partitions {
+				parts = append(parts, group.TopicPartition{Topic: t.Topic, Partition: p})
+			}
+		}
+	}
+	offs, err := h.Groups.FetchOffsets(ctx, req.Group, parts)
+	code := codeFor(err)
+	if err != nil {
+		// v2+: the top-level error alone. v1: every requested partition
+		// carries it.
+		offs = nil
+		if req.Version < 2 {
+			for _, tp := range parts {
+				offs = append(offs, group.OffsetData{TopicPartition: tp, Offset: -1, LeaderEpoch: -1})
+			}
+		}
+	}
+	resp.ErrorCode = code
+	resp.Topics = []kmsg.OffsetFetchResponseTopic{}
+	for _, tp := range groupByTopic(offs) {
+		st := kmsg.NewOffsetFetchResponseTopic()
+		st.Topic = tp[0].Topic
+		for _, o := range tp {
+			sp := kmsg.NewOffsetFetchResponseTopicPartition()
+			sp.Partition, sp.Offset, sp.LeaderEpoch = o.Partition, o.Offset, o.LeaderEpoch
+			meta := o.Metadata
+			sp.Metadata = &meta
+			if req.Version < 2 {
+				sp.ErrorCode = code
+			}
+			st.Partitions = append(st.Partitions, sp)
+		}
+		resp.Topics = append(resp.Topics, st)
+	}
+	h.logGroupError("OffsetFetch", req.Group, err)
+	return resp, nil
+}
+
+// groupByTopic splits offsets into runs of one topic, keeping order.
+func groupByTopic(offs []group.OffsetData) [][]group.OffsetData {
+	var out [][]group.OffsetData
+	idx := map[string]int{}
+	for _, o := range offs {
+		i, ok := idx[o.Topic]
+		if !ok {
+			i = len(out)
+			idx[o.Topic] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], o)
+	}
+	return out
+}
