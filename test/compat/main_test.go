@@ -54,8 +54,8 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	if !groupsServed() {
-		fmt.Fprintln(os.Stderr, "compat: strom does not advertise FindCoordinator v0: consumer-group scenarios will be skipped"+
-			" (or fail, with "+expectGroupsEnv+" set)")
+		fmt.Fprintln(os.Stderr, "compat: the broker does not advertise FindCoordinator v0: consumer-group scenarios will fail"+
+			" (or be skipped, with "+allowNoGroupsEnv+" set)")
 	}
 
 	code := m.Run()
