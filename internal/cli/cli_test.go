@@ -18,7 +18,7 @@ import (
 // startBroker runs a real broker in-process on a free loopback port.
 func startBroker(t *testing.T) string {
 	t.Helper()
-	cfg, err := config.Load("", []string{"log.dirs=" + t.TempDir(), "listeners=PLAINTEXT://127.0.0.1:0"})
+	cfg, err := config.Load("", []string{"log.dirs=" + t.TempDir(), "listeners=PLAINTEXT://127.0.0.1:0", "group.initial.rebalance.delay.ms=0"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 
 	clibench "github.com/strom-project/strom/internal/cli/bench"
 	"github.com/strom-project/strom/internal/cli/consume"
+	"github.com/strom-project/strom/internal/cli/group"
 	"github.com/strom-project/strom/internal/cli/produce"
 	"github.com/strom-project/strom/internal/cli/topic"
 )
@@ -23,6 +24,6 @@ against it unchanged. Start a single-node broker with "strom serve".`,
 		SilenceErrors: true,
 		Version:       Version,
 	}
-	root.AddCommand(newServeCommand(), topic.NewCommand(), produce.NewCommand(), consume.NewCommand(), clibench.NewCommand())
+	root.AddCommand(newServeCommand(), topic.NewCommand(), produce.NewCommand(), consume.NewCommand(), group.NewCommand(), clibench.NewCommand())
 	return root
 }
