@@ -81,7 +81,7 @@ func TestTopicCommands(t *testing.T) {
 	}
 	mustRun(t, "", "topic", "add-partitions", "orders", "-n", "2", "-b", b)
 	var described []struct {
-		Partitions []struct{ Partition int32 } `json:"partitions"`
+		Partitions []struct{ Partition int32 }    `json:"partitions"`
 		Configs    []struct{ Name, Value string } `json:"configs"`
 	}
 	if err := json.Unmarshal([]byte(mustRun(t, "", "topic", "describe", "orders", "-o", "json", "-b", b)), &described); err != nil {

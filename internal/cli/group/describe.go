@@ -1,6 +1,7 @@
 package group
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"sort"
@@ -50,16 +51,12 @@ committed shows committed -1 and lag from the partition's start.`,
   strom group describe orders-service --format json | jq .total_lag`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, adm, err := c.Admin()
-			if err != nil {
+			var lags kadm.DescribedGroupLags
+			if err := c.RunAdmin(cmd.Context(), func(ctx context.Context, adm *kadm.Client) (err error) {
+				lags, err = adm.Lag(ctx, args...)
 				return err
-			}
-			defer cl.Close()
-			ctx, cancel := c.Context(cmd.Context())
-			defer cancel()
-			lags, err := adm.Lag(ctx, args...)
-			if err != nil {
-				return c.Explain(err)
+			}); err != nil {
+				return err
 			}
 			var groups []describedGroup
 			for _, name := range args {

@@ -1,10 +1,12 @@
 package group
 
 import (
+	"context"
 	"io"
 	"sort"
 
 	"github.com/spf13/cobra"
+	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/strom-project/strom/internal/cli/out"
 )
@@ -19,16 +21,12 @@ func newList(c *common) *cobra.Command {
   strom group list --state Stable --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cl, adm, err := c.Admin()
-			if err != nil {
+			var groups kadm.ListedGroups
+			if err := c.RunAdmin(cmd.Context(), func(ctx context.Context, adm *kadm.Client) (err error) {
+				groups, err = adm.ListGroups(ctx, states...)
 				return err
-			}
-			defer cl.Close()
-			ctx, cancel := c.Context(cmd.Context())
-			defer cancel()
-			groups, err := adm.ListGroups(ctx, states...)
-			if err != nil {
-				return c.Explain(err)
+			}); err != nil {
+				return err
 			}
 			type row struct {
 				Group        string `json:"group"`

@@ -52,21 +52,14 @@ so an active group is refused.`,
 			if err := o.validate(cmd); err != nil {
 				return err
 			}
-			cl, adm, err := c.Admin()
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			ctx, cancel := c.Context(cmd.Context())
-			defer cancel()
-			plan, err := o.plan(ctx, adm, args[0])
-			if err != nil {
-				return c.Explain(err)
-			}
-			if o.execute {
-				if err := commitPlan(ctx, adm, args[0], plan); err != nil {
-					return c.Explain(err)
+			var plan []plannedReset
+			if err := c.RunAdmin(cmd.Context(), func(ctx context.Context, adm *kadm.Client) (err error) {
+				if plan, err = o.plan(ctx, adm, args[0]); err != nil || !o.execute {
+					return err
 				}
+				return commitPlan(ctx, adm, args[0], plan)
+			}); err != nil {
+				return err
 			}
 			return c.format.Print(cmd.OutOrStdout(), plan, func(w io.Writer) error {
 				var rows [][]string

@@ -98,3 +98,16 @@ func ErrorText(err error, brokerMsg string) string {
 
 // TopicID prints a topic id as Kafka does: base64url without padding.
 func TopicID(id [16]byte) string { return base64.RawURLEncoding.EncodeToString(id[:]) }
+
+// RunAdmin opens an admin client, bounds the work by --timeout, runs fn
+// and turns its error into an actionable one.
+func (c *Config) RunAdmin(parent context.Context, fn func(ctx context.Context, adm *kadm.Client) error) error {
+	cl, adm, err := c.Admin()
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	ctx, cancel := c.Context(parent)
+	defer cancel()
+	return c.Explain(fn(ctx, adm))
+}

@@ -1,10 +1,11 @@
 package topic
 
 import (
+	"context"
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
+	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/strom-project/strom/internal/cli/kafka"
 	"github.com/strom-project/strom/internal/cli/out"
@@ -23,45 +24,22 @@ records map to different partitions afterwards.`,
 			if add <= 0 {
 				return fmt.Errorf("--num must be a positive number of partitions to add")
 			}
-			cl, adm, err := c.Admin()
+			var rows []out.Status
+			err := c.RunAdmin(cmd.Context(), func(ctx context.Context, adm *kadm.Client) error {
+				res, err := adm.CreatePartitions(ctx, add, args...)
+				for _, n := range args {
+					r := out.Status{Name: n}
+					if e := res[n]; e.Err != nil {
+						r.Error = kafka.ErrorText(e.Err, e.ErrMessage)
+					}
+					rows = append(rows, r)
+				}
+				return err
+			})
 			if err != nil {
 				return err
 			}
-			defer cl.Close()
-			ctx, cancel := c.Context(cmd.Context())
-			defer cancel()
-			res, err := adm.CreatePartitions(ctx, add, args...)
-			if err != nil {
-				return c.Explain(err)
-			}
-			failed := 0
-			type row struct {
-				Topic string `json:"topic"`
-				Error string `json:"error,omitempty"`
-			}
-			rows := []row{}
-			for _, n := range args {
-				r := row{Topic: n}
-				if e := res[n]; e.Err != nil {
-					r.Error, failed = kafka.ErrorText(e.Err, e.ErrMessage), failed+1
-				}
-				rows = append(rows, r)
-			}
-			err = c.format.Print(cmd.OutOrStdout(), rows, func(w io.Writer) error {
-				var t [][]string
-				for _, r := range rows {
-					status := fmt.Sprintf("OK (+%d)", add)
-					if r.Error != "" {
-						status = r.Error
-					}
-					t = append(t, []string{r.Topic, status})
-				}
-				return out.Table(w, []string{"topic", "status"}, t)
-			})
-			if err == nil && failed > 0 {
-				err = fmt.Errorf("%d of %d topics not grown", failed, len(rows))
-			}
-			return err
+			return c.format.PrintStatuses(cmd.OutOrStdout(), "topic", "not grown", fmt.Sprintf("OK (+%d)", add), rows)
 		},
 	}
 	cmd.Flags().IntVarP(&add, "num", "n", 0, "partitions to add")

@@ -1,6 +1,7 @@
 package topic
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -39,20 +40,16 @@ configs by their Kafka names.`,
 				}
 				cfgs[k] = &v
 			}
-			cl, adm, err := c.Admin()
-			if err != nil {
+			var res kadm.CreateTopicResponses
+			if err := c.RunAdmin(cmd.Context(), func(ctx context.Context, adm *kadm.Client) (err error) {
+				create := adm.CreateTopics
+				if dryRun {
+					create = adm.ValidateCreateTopics
+				}
+				res, err = create(ctx, partitions, replicas, cfgs, args...)
 				return err
-			}
-			defer cl.Close()
-			ctx, cancel := c.Context(cmd.Context())
-			defer cancel()
-			create := adm.CreateTopics
-			if dryRun {
-				create = adm.ValidateCreateTopics
-			}
-			res, err := create(ctx, partitions, replicas, cfgs, args...)
-			if err != nil {
-				return c.Explain(err)
+			}); err != nil {
+				return err
 			}
 			return printCreated(cmd.OutOrStdout(), c.format, res, args, dryRun)
 		},

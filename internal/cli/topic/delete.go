@@ -1,10 +1,10 @@
 package topic
 
 import (
-	"fmt"
-	"io"
+	"context"
 
 	"github.com/spf13/cobra"
+	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/strom-project/strom/internal/cli/kafka"
 	"github.com/strom-project/strom/internal/cli/out"
@@ -19,55 +19,32 @@ func newDelete(c *common) *cobra.Command {
   strom topic delete 'test-.*' --regex`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, adm, err := c.Admin()
+			var rows []out.Status
+			err := c.RunAdmin(cmd.Context(), func(ctx context.Context, adm *kadm.Client) error {
+				names := args
+				if regex {
+					all, err := adm.ListTopics(ctx)
+					if err != nil {
+						return err
+					}
+					if names, err = selectTopics(all, args, true); err != nil {
+						return err
+					}
+				}
+				res, err := adm.DeleteTopics(ctx, names...)
+				for _, n := range names {
+					r := out.Status{Name: n}
+					if e := res[n]; e.Err != nil {
+						r.Error = kafka.ErrorText(e.Err, e.ErrMessage)
+					}
+					rows = append(rows, r)
+				}
+				return err
+			})
 			if err != nil {
 				return err
 			}
-			defer cl.Close()
-			ctx, cancel := c.Context(cmd.Context())
-			defer cancel()
-			names := args
-			if regex {
-				all, err := adm.ListTopics(ctx)
-				if err != nil {
-					return c.Explain(err)
-				}
-				if names, err = selectTopics(all, args, true); err != nil {
-					return err
-				}
-			}
-			res, err := adm.DeleteTopics(ctx, names...)
-			if err != nil {
-				return c.Explain(err)
-			}
-			type row struct {
-				Topic string `json:"topic"`
-				Error string `json:"error,omitempty"`
-			}
-			rows := []row{}
-			failed := 0
-			for _, n := range names {
-				r := row{Topic: n}
-				if e := res[n]; e.Err != nil {
-					r.Error, failed = kafka.ErrorText(e.Err, e.ErrMessage), failed+1
-				}
-				rows = append(rows, r)
-			}
-			err = c.format.Print(cmd.OutOrStdout(), rows, func(w io.Writer) error {
-				var t [][]string
-				for _, r := range rows {
-					status := "OK"
-					if r.Error != "" {
-						status = r.Error
-					}
-					t = append(t, []string{r.Topic, status})
-				}
-				return out.Table(w, []string{"topic", "status"}, t)
-			})
-			if err == nil && failed > 0 {
-				err = fmt.Errorf("%d of %d topics not deleted", failed, len(rows))
-			}
-			return err
+			return c.format.PrintStatuses(cmd.OutOrStdout(), "topic", "not deleted", "OK", rows)
 		},
 	}
 	cmd.Flags().BoolVar(&regex, "regex", false, "arguments are regular expressions")

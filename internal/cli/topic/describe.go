@@ -1,6 +1,7 @@
 package topic
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"sort"
@@ -50,43 +51,43 @@ replicas, log start offset and high watermark) and the configs set on it
   strom topic describe 'orders.*' --regex --all-configs --format yaml`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, adm, err := c.Admin()
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			ctx, cancel := c.Context(cmd.Context())
-			defer cancel()
-			all, err := adm.ListTopicsWithInternal(ctx)
-			if err != nil {
-				return c.Explain(err)
-			}
-			names, err := selectTopics(all, args, regex)
-			if err != nil {
-				return err
-			}
 			var topics []describedTopic
-			for _, n := range names {
-				d, ok := all[n]
-				if !ok || d.Err != nil {
-					return c.Explain(fmt.Errorf("topic %s: %w", n, firstErr(d.Err)))
+			err := c.RunAdmin(cmd.Context(), func(ctx context.Context, adm *kadm.Client) error {
+				all, err := adm.ListTopicsWithInternal(ctx)
+				if err != nil {
+					return err
 				}
-				topics = append(topics, describedTopic{Topic: n, ID: kafka.TopicID(d.ID), Internal: d.IsInternal, Partitions: []describedPartition{}, Configs: []describedConfig{}})
-			}
-			starts, err := adm.ListStartOffsets(ctx, names...)
+				names, err := selectTopics(all, args, regex)
+				if err != nil {
+					return err
+				}
+				for _, n := range names {
+					d, ok := all[n]
+					if !ok || d.Err != nil {
+						return fmt.Errorf("topic %s: %w", n, firstErr(d.Err))
+					}
+					topics = append(topics, describedTopic{Topic: n, ID: kafka.TopicID(d.ID), Internal: d.IsInternal,
+						Partitions: []describedPartition{}, Configs: []describedConfig{}})
+				}
+				starts, err := adm.ListStartOffsets(ctx, names...)
+				if err != nil {
+					return err
+				}
+				ends, err := adm.ListEndOffsets(ctx, names...)
+				if err != nil {
+					return err
+				}
+				cfgs, err := adm.DescribeTopicConfigs(ctx, names...)
+				if err != nil {
+					return err
+				}
+				for i := range topics {
+					fillTopic(&topics[i], all[topics[i].Topic], starts, ends, cfgs, allConfigs)
+				}
+				return nil
+			})
 			if err != nil {
-				return c.Explain(err)
-			}
-			ends, err := adm.ListEndOffsets(ctx, names...)
-			if err != nil {
-				return c.Explain(err)
-			}
-			cfgs, err := adm.DescribeTopicConfigs(ctx, names...)
-			if err != nil {
-				return c.Explain(err)
-			}
-			for i := range topics {
-				fillTopic(&topics[i], all[topics[i].Topic], starts, ends, cfgs, allConfigs)
+				return err
 			}
 			return c.format.Print(cmd.OutOrStdout(), topics, func(w io.Writer) error { return printTopics(w, topics) })
 		},

@@ -1,12 +1,14 @@
 package topic
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"regexp"
 	"sort"
 
 	"github.com/spf13/cobra"
+	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/strom-project/strom/internal/cli/out"
 )
@@ -28,19 +30,16 @@ func newList(c *common) *cobra.Command {
 					return fmt.Errorf("%q: %w", args[0], err)
 				}
 			}
-			cl, adm, err := c.Admin()
-			if err != nil {
+			var all kadm.TopicDetails
+			if err := c.RunAdmin(cmd.Context(), func(ctx context.Context, adm *kadm.Client) (err error) {
+				if internal {
+					all, err = adm.ListTopicsWithInternal(ctx)
+				} else {
+					all, err = adm.ListTopics(ctx)
+				}
 				return err
-			}
-			defer cl.Close()
-			ctx, cancel := c.Context(cmd.Context())
-			defer cancel()
-			all, err := adm.ListTopicsWithInternal(ctx)
-			if !internal {
-				all, err = adm.ListTopics(ctx)
-			}
-			if err != nil {
-				return c.Explain(err)
+			}); err != nil {
+				return err
 			}
 			type row struct {
 				Topic      string `json:"topic"`
