@@ -154,3 +154,25 @@ func TestClientErrors(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestClusterInfo(t *testing.T) {
+	b := startBroker(t)
+	mustRun(t, "", "topic", "create", "a", "-p", "3", "-b", b)
+	var info struct {
+		ClusterID  string `json:"cluster_id"`
+		Controller int32  `json:"controller"`
+		Brokers    []struct {
+			ID   int32  `json:"id"`
+			Host string `json:"host"`
+		} `json:"brokers"`
+		Topics, Partitions int
+		Offline            int `json:"offline_partitions"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "", "cluster", "info", "-o", "json", "-b", b)), &info); err != nil {
+		t.Fatal(err)
+	}
+	if len(info.ClusterID) != 22 || info.Controller != 1 || len(info.Brokers) != 1 || info.Brokers[0].Host != "127.0.0.1" ||
+		info.Topics != 1 || info.Partitions != 3 || info.Offline != 0 {
+		t.Fatalf("cluster info: %+v", info)
+	}
+}

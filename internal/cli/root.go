@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	clibench "github.com/strom-project/strom/internal/cli/bench"
+	"github.com/strom-project/strom/internal/cli/cluster"
 	"github.com/strom-project/strom/internal/cli/consume"
 	"github.com/strom-project/strom/internal/cli/group"
 	"github.com/strom-project/strom/internal/cli/produce"
@@ -24,6 +25,6 @@ against it unchanged. Start a single-node broker with "strom serve".`,
 		SilenceErrors: true,
 		Version:       Version,
 	}
-	root.AddCommand(newServeCommand(), topic.NewCommand(), produce.NewCommand(), consume.NewCommand(), group.NewCommand(), clibench.NewCommand())
+	root.AddCommand(newServeCommand(), topic.NewCommand(), produce.NewCommand(), consume.NewCommand(), group.NewCommand(), cluster.NewCommand(), clibench.NewCommand())
 	return root
 }

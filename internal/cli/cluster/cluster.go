@@ -1,0 +1,101 @@
+// Package cluster is `strom cluster`: what the cluster is made of and
+// whether it is healthy.
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/spf13/cobra"
+	"github.com/twmb/franz-go/pkg/kadm"
+
+	"github.com/strom-project/strom/internal/cli/kafka"
+	"github.com/strom-project/strom/internal/cli/out"
+)
+
+// NewCommand returns `strom cluster` and its subcommands.
+func NewCommand() *cobra.Command {
+	var (
+		cfg    kafka.Config
+		format out.Format
+	)
+	cmd := &cobra.Command{Use: "cluster", Short: "Show the cluster's brokers, controller and health", Args: cobra.NoArgs}
+	cfg.Register(cmd.PersistentFlags())
+	format.Register(cmd.PersistentFlags())
+	cmd.AddCommand(&cobra.Command{
+		Use:     "info",
+		Short:   "Cluster id, controller and brokers",
+		Example: "  strom cluster info\n  strom cluster info --format json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var info clusterInfo
+			if err := cfg.RunAdmin(cmd.Context(), func(ctx context.Context, adm *kadm.Client) error {
+				var err error
+				info, err = describe(ctx, adm)
+				return err
+			}); err != nil {
+				return err
+			}
+			return format.Print(cmd.OutOrStdout(), info, func(w io.Writer) error { return info.print(w) })
+		},
+	})
+	return cmd
+}
+
+type brokerInfo struct {
+	ID   int32   `json:"id"`
+	Host string  `json:"host"`
+	Port int32   `json:"port"`
+	Rack *string `json:"rack,omitempty"`
+}
+
+type clusterInfo struct {
+	ClusterID    string       `json:"cluster_id"`
+	Controller   int32        `json:"controller"`
+	Brokers      []brokerInfo `json:"brokers"`
+	Topics       int          `json:"topics"`
+	Partitions   int          `json:"partitions"`
+	Offline      int          `json:"offline_partitions"`
+	UnderReplica int          `json:"under_replicated_partitions"`
+}
+
+func describe(ctx context.Context, adm *kadm.Client) (clusterInfo, error) {
+	md, err := adm.Metadata(ctx)
+	if err != nil {
+		return clusterInfo{}, err
+	}
+	info := clusterInfo{ClusterID: md.Cluster, Controller: md.Controller, Brokers: []brokerInfo{}}
+	for _, b := range md.Brokers {
+		info.Brokers = append(info.Brokers, brokerInfo{b.NodeID, b.Host, b.Port, b.Rack})
+	}
+	sort.Slice(info.Brokers, func(i, j int) bool { return info.Brokers[i].ID < info.Brokers[j].ID })
+	for _, t := range md.Topics {
+		info.Topics++
+		for _, p := range t.Partitions {
+			info.Partitions++
+			if p.Leader < 0 {
+				info.Offline++
+			}
+			if len(p.ISR) < len(p.Replicas) {
+				info.UnderReplica++
+			}
+		}
+	}
+	return info, nil
+}
+
+func (i clusterInfo) print(w io.Writer) error {
+	fmt.Fprintf(w, "CLUSTER %s  CONTROLLER %d\n", i.ClusterID, i.Controller)
+	fmt.Fprintf(w, "TOPICS %d  PARTITIONS %d  OFFLINE %d  UNDER-REPLICATED %d\n\n", i.Topics, i.Partitions, i.Offline, i.UnderReplica)
+	var rows [][]string
+	for _, b := range i.Brokers {
+		rack := "-"
+		if b.Rack != nil {
+			rack = *b.Rack
+		}
+		rows = append(rows, []string{fmt.Sprint(b.ID), fmt.Sprintf("%s:%d", b.Host, b.Port), rack})
+	}
+	return out.Table(w, []string{"broker", "address", "rack"}, rows)
+}
