@@ -30,6 +30,10 @@
 //	producer_test.go   a producer session; ledger_test.go what it sent and had acked
 //	deaf_test.go       a dialer whose connections can stop delivering responses
 //	verify_test.go     reading a topic back and the checker; check_test.go tests it
+//	groups_kill_test.go     a consumer-group member process SIGKILLed: expelled
+//	                        after its session timeout, partitions reassigned
+//	groups_offsets_test.go  committed group offsets across a broker SIGKILL
+//	groups_member_test.go   a group member run as a re-executed test binary
 //
 // Each test logs a results table (acked, recovered, lost, ..., restart time,
 // bytes recovery truncated as the broker logged it: data cut off, not the

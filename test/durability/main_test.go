@@ -24,6 +24,9 @@ const (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(memberEnv) == "1" { // a consumer-group member process (groups_member_test.go)
+		os.Exit(runMember())
+	}
 	code := m.Run()
 	teststrom.RemoveBinary()
 	os.Exit(code)
@@ -95,6 +98,12 @@ const partitions int32 = 3
 // createTopic creates a 3-partition topic named after t and waits until the
 // broker lists offsets for every partition.
 func createTopic(t *testing.T, b *teststrom.Broker) string {
+	t.Helper()
+	return createTopicN(t, b, partitions)
+}
+
+// createTopicN is createTopic with n partitions.
+func createTopicN(t *testing.T, b *teststrom.Broker, partitions int32) string {
 	t.Helper()
 	topic := "durability-" + strings.NewReplacer("/", "-", "_", "-").Replace(strings.ToLower(t.Name()))
 	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()))
