@@ -1,4 +1,4 @@
-.PHONY: test run
+.PHONY: test run build
 
 # The README's test command: vet, then every test with the race detector.
 test:
@@ -6,3 +6,7 @@ test:
 
 run:
 	go run ./cmd/strom serve
+
+# The strom binary in the repository root (ignored by git).
+build:
+	go build -o strom ./cmd/strom
