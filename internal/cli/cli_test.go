@@ -176,3 +176,13 @@ func TestClusterInfo(t *testing.T) {
 		t.Fatalf("cluster info: %+v", info)
 	}
 }
+
+func TestClusterHealth(t *testing.T) {
+	b := startBroker(t)
+	if got := mustRun(t, "", "cluster", "health", "-b", b); got != "healthy\n" {
+		t.Fatalf("health of a fresh broker: %q", got)
+	}
+	if _, err := run(t, "", "cluster", "health", "-b", "127.0.0.1:1", "--timeout", "2s"); err == nil {
+		t.Fatal("health of an unreachable cluster succeeded")
+	}
+}

@@ -41,7 +41,63 @@ func NewCommand() *cobra.Command {
 			return format.Print(cmd.OutOrStdout(), info, func(w io.Writer) error { return info.print(w) })
 		},
 	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "health",
+		Short: "Healthy or not, with the reasons; non-zero exit when unhealthy",
+		Long: `Check that the cluster has an active controller and brokers, and no offline
+or under-replicated partitions. Prints "healthy" or the problems, and exits
+non-zero when there are any, for scripts and probes.`,
+		Example: "  strom cluster health && echo ok",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var info clusterInfo
+			if err := cfg.RunAdmin(cmd.Context(), func(ctx context.Context, adm *kadm.Client) error {
+				var err error
+				info, err = describe(ctx, adm)
+				return err
+			}); err != nil {
+				return err
+			}
+			problems := info.problems()
+			report := struct {
+				Healthy  bool     `json:"healthy"`
+				Problems []string `json:"problems"`
+			}{len(problems) == 0, problems}
+			err := format.Print(cmd.OutOrStdout(), report, func(w io.Writer) error {
+				if report.Healthy {
+					_, err := fmt.Fprintln(w, "healthy")
+					return err
+				}
+				for _, p := range problems {
+					fmt.Fprintln(w, "unhealthy:", p)
+				}
+				return nil
+			})
+			if err == nil && !report.Healthy {
+				err = fmt.Errorf("cluster unhealthy: %d problem(s)", len(problems))
+			}
+			return err
+		},
+	})
 	return cmd
+}
+
+// problems lists what makes the cluster unhealthy; empty means healthy.
+func (i clusterInfo) problems() []string {
+	p := []string{}
+	if i.Controller < 0 {
+		p = append(p, "no active controller")
+	}
+	if len(i.Brokers) == 0 {
+		p = append(p, "no live brokers")
+	}
+	if i.Offline > 0 {
+		p = append(p, fmt.Sprintf("%d offline partition(s)", i.Offline))
+	}
+	if i.UnderReplica > 0 {
+		p = append(p, fmt.Sprintf("%d under-replicated partition(s)", i.UnderReplica))
+	}
+	return p
 }
 
 type brokerInfo struct {
