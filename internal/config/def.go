@@ -103,16 +103,6 @@ func atLeast(min int64) func(string) error {
 	}
 }
 
-func between(min, max int64) func(string) error {
-	return func(v string) error {
-		n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-		if n < min || n > max {
-			return fmt.Errorf("value must be between %d and %d", min, max)
-		}
-		return nil
-	}
-}
-
 func oneOf(vals ...string) func(string) error {
 	return func(v string) error {
 		if !slices.Contains(vals, strings.TrimSpace(v)) {

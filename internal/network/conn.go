@@ -50,8 +50,8 @@ func newConn(s *Server, listener string, nc net.Conn, ip string) *conn {
 }
 
 func (c *conn) serve() {
-	err := c.loop()
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && c.srv.ctx.Err() == nil {
+	// loop returns only when the connection is done, always saying why.
+	if err := c.loop(); !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && c.srv.ctx.Err() == nil {
 		c.srv.opts.Logger.Debug("closing connection", "remote", c.nc.RemoteAddr(), "err", err)
 	}
 	c.stop()

@@ -80,14 +80,13 @@ type Node struct {
 	applied  atomic.Uint64
 
 	// Owned by the loop goroutine.
-	hs         *pb.HardState
-	confState  *pb.ConfState
-	last       uint64 // last index in the log (all of it emitted by Ready)
-	snapIndex  uint64
-	isLeader   bool
-	readyDone  bool
-	waiters    map[uint64]*proposal
-	lastStatus raft.StateType
+	hs        *pb.HardState
+	confState *pb.ConfState
+	last      uint64 // last index in the log (all of it emitted by Ready)
+	snapIndex uint64
+	isLeader  bool
+	readyDone bool
+	waiters   map[uint64]*proposal
 }
 
 type proposal struct {

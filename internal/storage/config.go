@@ -1,9 +1,6 @@
 package storage
 
-import (
-	"math"
-	"time"
-)
+import "math"
 
 // Kafka defaults for LogConfig fields.
 const (
@@ -77,5 +74,3 @@ func (c LogConfig) normalized() LogConfig {
 	}
 	return c
 }
-
-func (c *LogConfig) segmentMs() time.Duration { return time.Duration(c.SegmentMs) * time.Millisecond }

@@ -107,18 +107,6 @@ func (ix *indexFile[E]) search(le func(E) bool) (E, bool) {
 	return ix.entries[i-1], true
 }
 
-// truncate keeps the entries for which keep is true (a prefix).
-func (ix *indexFile[E]) truncate(keep func(E) bool) {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	i := sort.Search(len(ix.entries), func(i int) bool { return !keep(ix.entries[i]) })
-	if i < len(ix.entries) {
-		ix.entries = ix.entries[:i]
-		ix.written = min(ix.written, i)
-		ix.synced = false
-	}
-}
-
 // persist writes the file to match memory, fsyncing when sync is set. The
 // file is rewritten from the first unwritten entry and trimmed, so stale
 // entries after a truncation disappear too.

@@ -115,20 +115,6 @@ func (ps producerStates) apply(h *record.Header) {
 	p.add(h)
 }
 
-// truncateAfter drops knowledge of batches at or after offset.
-func (ps producerStates) truncateAfter(offset int64) {
-	for id, p := range ps {
-		i := len(p.Batches)
-		for i > 0 && p.Batches[i-1].LastOffset >= offset {
-			i--
-		}
-		p.Batches = p.Batches[:i]
-		if i == 0 && p.LastTimestamp >= 0 && len(p.Batches) == 0 {
-			delete(ps, id)
-		}
-	}
-}
-
 func (ps producerStates) entries() []ProducerEntry {
 	out := make([]ProducerEntry, 0, len(ps))
 	for id, p := range ps {

@@ -130,16 +130,6 @@ func TestCleanReopenKeepsState(t *testing.T) {
 	}
 }
 
-func (tl *testLog) segmentsBasesForTest() []int64 {
-	tl.segMu.RLock()
-	defer tl.segMu.RUnlock()
-	var out []int64
-	for _, s := range tl.segments {
-		out = append(out, s.base)
-	}
-	return out
-}
-
 func TestRecoveryRebuildsMissingIndex(t *testing.T) {
 	tl := openTestLog(t, LogConfig{SegmentBytes: 8192, IndexIntervalBytes: 512})
 	appendN(tl, 60)

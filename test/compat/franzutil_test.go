@@ -73,20 +73,6 @@ func readPartitions(t *testing.T, ctx context.Context, topic string, partitions 
 	return got
 }
 
-// byPartition groups values by partition, keeping order, and checks offsets are
-// dense from 0 in each partition.
-func byPartition(t *testing.T, recs []*kgo.Record) map[int32][]string {
-	t.Helper()
-	out := map[int32][]string{}
-	for _, r := range recs {
-		if want := int64(len(out[r.Partition])); r.Offset != want {
-			t.Fatalf("partition %d: record %q at offset %d, want %d", r.Partition, r.Value, r.Offset, want)
-		}
-		out[r.Partition] = append(out[r.Partition], string(r.Value))
-	}
-	return out
-}
-
 // requireCodec fails t unless every record is stored in a batch compressed with
 // want: Kafka's default compression.type=producer keeps the producer's batches.
 func requireCodec(t *testing.T, recs []*kgo.Record, want uint8) {

@@ -109,7 +109,8 @@ func writeDocIfAsked() {
 		return
 	}
 	path := filepath.Join(root, docRelPath)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
+	err = os.MkdirAll(filepath.Dir(path), 0o755)
+	if err == nil {
 		err = os.WriteFile(path, []byte(renderDoc(clientVersions())), 0o644)
 	}
 	if err != nil {
