@@ -92,6 +92,24 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
+// execute is the tail every subcommand shares: stop on Ctrl-C, create the
+// topic if asked (tf may be nil), run the benchmark and report it.
+func execute(cmd *cobra.Command, c *common, tf *topicFlags, run func(context.Context) (*engine.Result, error)) error {
+	cmd.SilenceUsage = true
+	ctx, stop := runContext(cmd)
+	defer stop()
+	if tf != nil {
+		if err := tf.ensure(ctx, c); err != nil {
+			return err
+		}
+	}
+	res, err := run(ctx)
+	if err != nil {
+		return err
+	}
+	return report(cmd, c, res)
+}
+
 // runContext is cmd's context, also ended by SIGINT or SIGTERM.
 func runContext(cmd *cobra.Command) (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)

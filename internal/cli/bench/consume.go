@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"github.com/spf13/cobra"
 
 	engine "github.com/strom-project/strom/internal/bench"
@@ -34,15 +35,9 @@ until Ctrl-C.`,
 			}
 			cfg.Brokers, cfg.Topic = c.brokers, c.topic
 			cfg.Progress = c.progress(cmd.ErrOrStderr())
-			cmd.SilenceUsage = true
-
-			ctx, stop := runContext(cmd)
-			defer stop()
-			res, err := engine.Consume(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			return report(cmd, c, res)
+			return execute(cmd, c, nil, func(ctx context.Context) (*engine.Result, error) {
+				return engine.Consume(ctx, cfg)
+			})
 		},
 	}
 	fs := cmd.Flags()

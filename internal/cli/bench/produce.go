@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -52,18 +53,9 @@ time" latency, with --linger 0 unless given.`,
 			resolveIdempotent(cmd, &cfg.ProducerSettings)
 			cfg.Brokers, cfg.Topic = c.brokers, c.topic
 			cfg.Progress = c.progress(cmd.ErrOrStderr())
-			cmd.SilenceUsage = true
-
-			ctx, stop := runContext(cmd)
-			defer stop()
-			if err := tf.ensure(ctx, c); err != nil {
-				return err
-			}
-			res, err := engine.Produce(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			return report(cmd, c, res)
+			return execute(cmd, c, &tf, func(ctx context.Context) (*engine.Result, error) {
+				return engine.Produce(ctx, cfg)
+			})
 		},
 	}
 	fs := cmd.Flags()

@@ -30,12 +30,8 @@ func NewCommand() *cobra.Command {
 		Example: "  strom cluster info\n  strom cluster info --format json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var info clusterInfo
-			if err := cfg.RunAdmin(cmd.Context(), func(ctx context.Context, adm *kadm.Client) error {
-				var err error
-				info, err = describe(ctx, adm)
-				return err
-			}); err != nil {
+			info, err := fetch(cmd.Context(), &cfg)
+			if err != nil {
 				return err
 			}
 			return format.Print(cmd.OutOrStdout(), info, func(w io.Writer) error { return info.print(w) })
@@ -50,12 +46,8 @@ non-zero when there are any, for scripts and probes.`,
 		Example: "  strom cluster health && echo ok",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var info clusterInfo
-			if err := cfg.RunAdmin(cmd.Context(), func(ctx context.Context, adm *kadm.Client) error {
-				var err error
-				info, err = describe(ctx, adm)
-				return err
-			}); err != nil {
+			info, err := fetch(cmd.Context(), &cfg)
+			if err != nil {
 				return err
 			}
 			problems := info.problems()
@@ -63,7 +55,7 @@ non-zero when there are any, for scripts and probes.`,
 				Healthy  bool     `json:"healthy"`
 				Problems []string `json:"problems"`
 			}{len(problems) == 0, problems}
-			err := format.Print(cmd.OutOrStdout(), report, func(w io.Writer) error {
+			err = format.Print(cmd.OutOrStdout(), report, func(w io.Writer) error {
 				if report.Healthy {
 					_, err := fmt.Fprintln(w, "healthy")
 					return err
@@ -98,6 +90,15 @@ func (i clusterInfo) problems() []string {
 		p = append(p, fmt.Sprintf("%d under-replicated partition(s)", i.UnderReplica))
 	}
 	return p
+}
+
+// fetch reads the cluster's metadata into a clusterInfo.
+func fetch(ctx context.Context, cfg *kafka.Config) (info clusterInfo, err error) {
+	err = cfg.RunAdmin(ctx, func(ctx context.Context, adm *kadm.Client) error {
+		info, err = describe(ctx, adm)
+		return err
+	})
+	return info, err
 }
 
 type brokerInfo struct {
