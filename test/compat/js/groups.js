@@ -13,30 +13,14 @@
 // Messages are reported as "partition/offset value". kafkajs's log goes to stderr.
 'use strict'
 
-const { Kafka, logLevel } = require('kafkajs')
+const { newKafka, newOutput } = require('./common')
 
 const [bootstrap, topic, prefix] = process.argv.slice(2)
-const out = { version: require('kafkajs/package.json').version }
+const { out, step } = newOutput()
 const STEP_MS = 10000
 
-const kafka = new Kafka({
-  clientId: 'strom-compat-groups',
-  brokers: [bootstrap],
-  connectionTimeout: 3000,
-  requestTimeout: 10000,
-  retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
-  logLevel: logLevel.WARN,
-  logCreator: () => ({ namespace, level, log }) =>
-    process.stderr.write(JSON.stringify({ namespace, level, ...log }) + '\n'),
-})
+const kafka = newKafka('strom-compat-groups', bootstrap)
 
-async function step (name, fn) {
-  try {
-    out[name] = { ok: true, result: await fn() }
-  } catch (e) {
-    out[name] = { ok: false, error: `${e.name}: ${e.message}` }
-  }
-}
 
 // crashes collects every consumer crash (kafkajs restarts the consumer after one).
 const crashes = []

@@ -9,29 +9,14 @@
 // from Go: kafkajs's consumer needs consumer groups.
 'use strict'
 
-const { Kafka, Partitioners, CompressionTypes, logLevel } = require('kafkajs')
+const { Partitioners, CompressionTypes } = require('kafkajs')
+const { newKafka, newOutput } = require('./common')
 
 const [bootstrap, topic] = process.argv.slice(2)
-const out = { version: require('kafkajs/package.json').version }
+const { out, step } = newOutput()
 
-const kafka = new Kafka({
-  clientId: 'strom-compat',
-  brokers: [bootstrap],
-  connectionTimeout: 3000,
-  requestTimeout: 10000,
-  retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
-  logLevel: logLevel.WARN,
-  logCreator: () => ({ namespace, level, log }) =>
-    process.stderr.write(JSON.stringify({ namespace, level, ...log }) + '\n'),
-})
+const kafka = newKafka('strom-compat', bootstrap)
 
-async function step (name, fn) {
-  try {
-    out[name] = { ok: true, result: await fn() }
-  } catch (e) {
-    out[name] = { ok: false, error: `${e.name}: ${e.message}` }
-  }
-}
 
 const values = (prefix, n, extra = {}) =>
   Array.from({ length: n }, (_, i) => ({ value: `${prefix}${i}`, ...extra }))
