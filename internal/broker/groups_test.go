@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"fmt"
+	"github.com/strom-project/strom/internal/testutil"
 	"sync"
 	"testing"
 	"time"
@@ -18,13 +19,7 @@ var groupOverrides = []string{"group.initial.rebalance.delay.ms=0", "offsets.top
 // waitFor polls cond until it holds or timeout passes.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testutil.WaitUntil(t, timeout, what, cond)
 }
 
 func createTopic(t *testing.T, addr, topic string, partitions int32) {

@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"fmt"
+	"github.com/strom-project/strom/internal/testutil"
 	"io"
 	"log/slog"
 	"sync"
@@ -129,11 +130,5 @@ func (tl *testLog) readAll(from int64) []record.Header {
 
 func waitFor(t testing.TB, timeout time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testutil.WaitUntil(t, timeout, "condition", cond)
 }

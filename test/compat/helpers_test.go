@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/strom-project/strom/internal/testutil"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -43,19 +44,7 @@ func need(t *testing.T, what string, err error) {
 // takes longer than timeout.
 func waitFor(t *testing.T, timeout time.Duration, cond func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(25 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not true within %v: %v", timeout, err)
-		}
-		<-tick.C
-	}
+	testutil.WaitFor(t, timeout, cond)
 }
 
 // topicName returns a topic name unique to this scenario and run.

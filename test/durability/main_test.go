@@ -2,7 +2,7 @@ package durability
 
 import (
 	"context"
-	"fmt"
+	"github.com/strom-project/strom/internal/testutil"
 	"os"
 	"strings"
 	"testing"
@@ -20,7 +20,6 @@ const (
 	produceTimeout = 3 * time.Minute  // one producer session reaching its acks
 	readTimeout    = 2 * time.Minute  // reading a whole topic back
 	closeTimeout   = 30 * time.Second // a franz-go client closing
-	pollInterval   = 25 * time.Millisecond
 )
 
 func TestMain(m *testing.M) {
@@ -70,27 +69,11 @@ func restart(t *testing.T, b *teststrom.Broker) time.Duration {
 // that takes longer than timeout.
 func waitFor(t *testing.T, timeout time.Duration, cond func() error) {
 	t.Helper()
-	if err := poll(timeout, cond); err != nil {
-		t.Fatal(err)
-	}
+	testutil.WaitFor(t, timeout, cond)
 }
 
 // poll is waitFor for callers that must clean up before failing.
-func poll(timeout time.Duration, cond func() error) error {
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(pollInterval)
-	defer tick.Stop()
-	for {
-		err := cond()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("not true within %v: %w", timeout, err)
-		}
-		<-tick.C
-	}
-}
+func poll(timeout time.Duration, cond func() error) error { return testutil.Poll(timeout, cond) }
 
 // partitions is the partition count of every test topic.
 const partitions int32 = 3

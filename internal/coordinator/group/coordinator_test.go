@@ -3,6 +3,7 @@ package group
 import (
 	"context"
 	"errors"
+	"github.com/strom-project/strom/internal/testutil"
 	"io"
 	"log/slog"
 	"testing"
@@ -36,13 +37,7 @@ func offsetsImage(leader, epoch int32) *metadata.Image {
 
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testutil.WaitUntil(t, 10*time.Second, what, cond)
 }
 
 // TestCoordinatorFollowsLeadership: a shard starts when this node leads

@@ -92,13 +92,7 @@ func startShard(t *testing.T, l *storage.Log) *shard {
 	cfg.LoadBufferSize = 300 // several reads per load
 	s := newShard(0, storageLog{l}, cfg, time.Now, randomMemberID, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	go s.run()
-	deadline := time.Now().Add(10 * time.Second)
-	for !s.loaded.Load() {
-		if time.Now().After(deadline) {
-			t.Fatal("shard did not load")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitUntil(t, "the shard to load", s.loaded.Load)
 	return s
 }
 
