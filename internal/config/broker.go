@@ -27,6 +27,12 @@ type Broker struct {
 	MaxConnectionsPerIP      int
 	RetentionCheckIntervalMs int64
 	Rack                     *string
+
+	// The metadata quorum (quorum.go).
+	Roles                   []string // process.roles
+	Voters                  []Voter  // controller.quorum.voters; empty: this node alone
+	ControllerListenerNames []string // controller.listener.names, upper case
+	InterBrokerListener     string   // inter.broker.listener.name, resolved
 }
 
 // Listener is one NAME://host:port entry.
@@ -110,6 +116,9 @@ func New(set map[string]string) (*Broker, error) {
 	b.RetentionCheckIntervalMs = b.Int("log.retention.check.interval.ms")
 	if r, ok := set["broker.rack"]; ok {
 		b.Rack = &r
+	}
+	if err := b.resolveQuorum(); err != nil {
+		return nil, err
 	}
 	return b, nil
 }

@@ -3,6 +3,7 @@ package network
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -33,6 +34,7 @@ const maxKeptRequestBuf = 1 << 20
 // pipelining client gets many responses per write syscall.
 type conn struct {
 	srv  *Server
+	lo   ListenOptions
 	nc   net.Conn
 	ip   string
 	info wire.Conn
@@ -40,10 +42,10 @@ type conn struct {
 	stop context.CancelFunc
 }
 
-func newConn(s *Server, listener string, nc net.Conn, ip string) *conn {
+func newConn(s *Server, listener string, nc net.Conn, ip string, lo ListenOptions) *conn {
 	ctx, cancel := context.WithCancel(s.ctx)
 	return &conn{
-		srv: s, nc: nc, ip: ip,
+		srv: s, lo: lo, nc: nc, ip: ip,
 		info: wire.Conn{Listener: listener, RemoteAddr: nc.RemoteAddr(), Principal: "User:ANONYMOUS"},
 		ctx:  ctx, stop: cancel,
 	}
@@ -62,6 +64,11 @@ func (c *conn) serve() {
 func (c *conn) loop() error {
 	br := bufio.NewReaderSize(c.nc, 64<<10)
 	bw := bufio.NewWriterSize(c.nc, 64<<10)
+	if t := c.lo.Takeover; t != nil {
+		if took, err := c.takeover(t, br); took || err != nil {
+			return err
+		}
+	}
 	var in []byte
 	for {
 		if br.Buffered() == 0 {
@@ -107,7 +114,7 @@ func (c *conn) handle(frame []byte) (kmsg.Response, wire.Header, error) {
 	if err != nil {
 		return nil, h, err
 	}
-	api := c.srv.opts.Registry.Lookup(h.Key)
+	api := c.lo.Registry.Lookup(h.Key)
 	if api == nil {
 		return nil, h, wire.ErrUnknownKey
 	}
@@ -131,3 +138,31 @@ func (c *conn) handle(frame []byte) (kmsg.Response, wire.Header, error) {
 	resp, err := api.Handle(c.ctx, &c.info, h, req)
 	return resp, h, err
 }
+
+// takeover peeks at the first four bytes and, if they are t's preface,
+// gives the connection to t.Serve. It reports whether it did.
+func (c *conn) takeover(t *Takeover, br *bufio.Reader) (bool, error) {
+	if c.srv.opts.IdleTimeout > 0 {
+		c.nc.SetReadDeadline(time.Now().Add(c.srv.opts.IdleTimeout))
+	}
+	first, err := br.Peek(4)
+	if err != nil {
+		return false, err
+	}
+	if binary.BigEndian.Uint32(first) != t.Preface {
+		return false, nil
+	}
+	br.Discard(4)
+	c.nc.SetReadDeadline(time.Time{})
+	t.Serve(bufferedConn{Conn: c.nc, r: br})
+	return true, io.EOF
+}
+
+// bufferedConn reads through the bufio.Reader that peeked at the preface,
+// so bytes it already buffered are not lost.
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (b bufferedConn) Read(p []byte) (int, error) { return b.r.Read(p) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,7 +30,7 @@ type Server struct {
 	cancel context.CancelFunc
 
 	mu        sync.Mutex
-	listeners []net.Listener
+	listeners map[net.Listener]string // → listener name
 	conns     map[*conn]struct{}
 	perIP     map[string]int
 	closed    bool
@@ -42,11 +43,42 @@ func New(opts Options) *Server {
 		opts.Logger = slog.Default()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{opts: opts, ctx: ctx, cancel: cancel, conns: map[*conn]struct{}{}, perIP: map[string]int{}}
+	return &Server{opts: opts, ctx: ctx, cancel: cancel, listeners: map[net.Listener]string{}, conns: map[*conn]struct{}{}, perIP: map[string]int{}}
+}
+
+// Registry is the registry listeners serve by default.
+func (s *Server) Registry() *wire.Registry { return s.opts.Registry }
+
+// ListenOptions vary one listener from the server's defaults.
+type ListenOptions struct {
+	// Registry serves this listener's requests; nil: Options.Registry.
+	// The CONTROLLER listener serves the controller's APIs only.
+	Registry *wire.Registry
+	// Takeover hands a connection whose first four bytes are Preface to
+	// Serve instead of the Kafka request loop. The metadata quorum's raft
+	// transport shares the CONTROLLER listener this way; Preface is
+	// negative as an int32, so it can never be a Kafka request size.
+	Takeover *Takeover
+}
+
+// Takeover is a non-Kafka protocol sharing a listener.
+type Takeover struct {
+	Preface uint32
+	// Serve owns the connection (reads continue after the preface) and
+	// returns when it is done; the server closes it afterwards.
+	Serve func(net.Conn)
 }
 
 // Listen binds addr for the named listener and starts accepting.
 func (s *Server) Listen(name, addr string) (net.Addr, error) {
+	return s.ListenWith(name, addr, ListenOptions{})
+}
+
+// ListenWith is Listen with per-listener options.
+func (s *Server) ListenWith(name, addr string, lo ListenOptions) (net.Addr, error) {
+	if lo.Registry == nil {
+		lo.Registry = s.opts.Registry
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listener %s: %w", name, err)
@@ -57,14 +89,14 @@ func (s *Server) Listen(name, addr string) (net.Addr, error) {
 		ln.Close()
 		return nil, errors.New("network: server closed")
 	}
-	s.listeners = append(s.listeners, ln)
+	s.listeners[ln] = name
 	s.wg.Add(1)
 	s.mu.Unlock()
-	go s.accept(name, ln)
+	go s.accept(name, ln, lo)
 	return ln.Addr(), nil
 }
 
-func (s *Server) accept(name string, ln net.Listener) {
+func (s *Server) accept(name string, ln net.Listener, lo ListenOptions) {
 	defer s.wg.Done()
 	var backoff time.Duration
 	for {
@@ -84,7 +116,7 @@ func (s *Server) accept(name string, ln net.Listener) {
 			continue
 		}
 		backoff = 0
-		c, ok := s.admit(name, nc)
+		c, ok := s.admit(name, nc, lo)
 		if !ok {
 			nc.Close()
 			continue
@@ -95,7 +127,7 @@ func (s *Server) accept(name string, ln net.Listener) {
 
 // admit registers a connection unless the server is closing or the peer's
 // IP is at max.connections.per.ip.
-func (s *Server) admit(name string, nc net.Conn) (*conn, bool) {
+func (s *Server) admit(name string, nc net.Conn, lo ListenOptions) (*conn, bool) {
 	ip := remoteIP(nc)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -107,7 +139,7 @@ func (s *Server) admit(name string, nc net.Conn) (*conn, bool) {
 		return nil, false
 	}
 	s.perIP[ip]++
-	c := newConn(s, name, nc, ip)
+	c := newConn(s, name, nc, ip, lo)
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	return c, true
@@ -123,11 +155,29 @@ func (s *Server) release(c *conn) {
 	s.wg.Done()
 }
 
+// CloseExcept closes the listeners not named in keep, and their
+// connections; the server keeps serving the others until Close.
+func (s *Server) CloseExcept(keep ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ln, name := range s.listeners {
+		if !slices.Contains(keep, name) {
+			ln.Close()
+			delete(s.listeners, ln)
+		}
+	}
+	for c := range s.conns {
+		if !slices.Contains(keep, c.info.Listener) {
+			c.nc.Close()
+		}
+	}
+}
+
 // Close stops accepting, closes every connection and waits for their loops.
 func (s *Server) Close() {
 	s.mu.Lock()
 	s.closed = true
-	for _, ln := range s.listeners {
+	for ln := range s.listeners {
 		ln.Close()
 	}
 	for c := range s.conns {

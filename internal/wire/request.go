@@ -58,13 +58,13 @@ func DecodeBody(h Header, body []byte) (kmsg.Request, error) {
 // decodeSafely guards the generated decoder: it bounds array lengths by the
 // remaining bytes, but a decoder bug must cost one connection, not the
 // broker.
-func decodeSafely(req kmsg.Request, body []byte) (err error) {
+func decodeSafely(msg interface{ ReadFrom([]byte) error }, body []byte) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("decoder panic: %v", r)
 		}
 	}()
-	return req.ReadFrom(body)
+	return msg.ReadFrom(body)
 }
 
 // AppendResponse encodes a response frame for a request header. ApiVersions
