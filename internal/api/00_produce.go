@@ -10,14 +10,24 @@ package api
 //     leader on NOT_LEADER errors (tag); v13: topics by id.
 //   - acks=0 gets no response; if any partition failed the connection is
 //     closed instead, which is how Kafka tells a fire-and-forget producer.
+//   - acks=1 answers after the leader's append. acks=-1 (all) is refused
+//     with NOT_ENOUGH_REPLICAS, before anything is written, when the ISR is
+//     below min.insync.replicas; otherwise it answers once the high
+//     watermark passes the batch (every in-sync replica has it). All
+//     partitions of a request wait together, up to the request's timeout
+//     (REQUEST_TIMED_OUT); NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR
+//     shrank below the minimum meanwhile, NOT_LEADER_OR_FOLLOWER when
+//     leadership moved.
 
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/strom-project/strom/internal/replica"
 	"github.com/strom-project/strom/internal/storage"
 	"github.com/strom-project/strom/internal/wire"
 )
@@ -42,12 +52,12 @@ func (h *Handlers) produce(ctx context.Context, _ *wire.Conn, req *kmsg.ProduceR
 		// AddPartitionsToTxn are not advertised).
 		topLevel = kerr.TransactionalIDAuthorizationFailed.Code
 	}
-	failed := false
-	for _, rt := range req.Topics {
+	var waits []produceWait
+	for ti, rt := range req.Topics {
 		st := kmsg.NewProduceResponseTopic()
 		st.Topic, st.TopicID = rt.Topic, rt.TopicID
 		name, nameErr := h.topicName(rt.Topic, rt.TopicID, req.Version >= 13)
-		for _, rp := range rt.Partitions {
+		for pi, rp := range rt.Partitions {
 			sp := kmsg.NewProduceResponseTopicPartition()
 			sp.Partition = rp.Partition
 			sp.BaseOffset, sp.LogAppendTime, sp.LogStartOffset = -1, -1, -1
@@ -57,12 +67,23 @@ func (h *Handlers) produce(ctx context.Context, _ *wire.Conn, req *kmsg.ProduceR
 			case nameErr != 0:
 				sp.ErrorCode = nameErr
 			default:
-				h.producePartition(name, rp, req.Acks, &sp)
+				if w, ok := h.producePartition(name, rp, req.Acks, &sp); ok {
+					w.topic, w.partition = ti, pi
+					waits = append(waits, w)
+				}
 			}
-			failed = failed || sp.ErrorCode != 0
 			st.Partitions = append(st.Partitions, sp)
 		}
 		resp.Topics = append(resp.Topics, st)
+	}
+	if len(waits) > 0 {
+		h.waitCommitted(ctx, time.Duration(req.TimeoutMillis)*time.Millisecond, resp, waits)
+	}
+	failed := false
+	for _, st := range resp.Topics {
+		for _, sp := range st.Partitions {
+			failed = failed || sp.ErrorCode != 0
+		}
 	}
 	if req.Acks == 0 {
 		if failed {
@@ -73,22 +94,32 @@ func (h *Handlers) produce(ctx context.Context, _ *wire.Conn, req *kmsg.ProduceR
 	return resp, nil
 }
 
-func (h *Handlers) producePartition(topic string, rp kmsg.ProduceRequestTopicPartition, acks int16, sp *kmsg.ProduceResponseTopicPartition) {
+// produceWait is an acks=-1 partition waiting for its records to commit.
+type produceWait struct {
+	p                *replica.Partition
+	leaderEpoch      int32
+	required         int64 // the high watermark that commits the batch: its last offset + 1
+	topic, partition int   // indexes into the response
+}
+
+// producePartition appends one partition's records; for acks=-1 it returns
+// what to wait for (ok) when the append succeeded.
+func (h *Handlers) producePartition(topic string, rp kmsg.ProduceRequestTopicPartition, acks int16, sp *kmsg.ProduceResponseTopicPartition) (produceWait, bool) {
 	p, err := h.Replicas.Partition(topic, rp.Partition)
 	if err != nil {
 		sp.ErrorCode = codeFor(err)
-		return
+		return produceWait{}, false
 	}
 	if p.Internal {
 		// Only the broker's coordinators write internal topics (Kafka:
 		// "Cannot append to internal topic").
 		sp.ErrorCode = kerr.InvalidTopicException.Code
 		sp.ErrorMessage = errMsg(errString("cannot produce to internal topic " + topic))
-		return
+		return produceWait{}, false
 	}
 	res, err := p.Append(rp.Records, acks)
 	if err != nil {
-		sp.ErrorCode = codeFor(err)
+		sp.ErrorCode = produceCode(err)
 		sp.ErrorMessage = errMsg(err)
 		if sp.ErrorCode == kerr.UnknownServerError.Code {
 			h.Logger.Error("produce failed", "partition", p.String(), "err", err)
@@ -96,9 +127,67 @@ func (h *Handlers) producePartition(topic string, rp kmsg.ProduceRequestTopicPar
 		if errors.Is(err, storage.ErrStorage) {
 			h.Logger.Error("storage error on produce", "partition", p.String(), "err", err)
 		}
-		return
+		return produceWait{}, false
 	}
 	sp.BaseOffset, sp.LogAppendTime, sp.LogStartOffset = res.BaseOffset, res.LogAppendTime, res.LogStartOffset
+	if acks != -1 {
+		return produceWait{}, false
+	}
+	return produceWait{p: p, leaderEpoch: res.LeaderEpoch, required: res.LastOffset + 1}, true
+}
+
+// waitCommitted waits, up to timeout, until every acks=-1 partition is
+// committed or failed (Kafka's DelayedProduce), setting their errors in
+// resp. It sleeps on the partitions' change channels: appends, high
+// watermark moves and ISR or leadership changes wake it.
+func (h *Handlers) waitCommitted(ctx context.Context, timeout time.Duration, resp *kmsg.ProduceResponse, waits []produceWait) {
+	deadline := time.Now().Add(timeout)
+	chans := make([]<-chan struct{}, 0, len(waits))
+	for {
+		chans = chans[:0]
+		pending := waits[:0]
+		for _, w := range waits {
+			done, err := w.p.Committed(w.leaderEpoch, w.required)
+			if !done {
+				// Take the channel, then look again: a change in between
+				// still wakes us. (Not first: a committed write — every
+				// single-replica one — never needs the channel.)
+				ch := w.p.Log.Wait()
+				if done, err = w.p.Committed(w.leaderEpoch, w.required); !done {
+					chans = append(chans, ch)
+					pending = append(pending, w)
+					continue
+				}
+			}
+			if err != nil {
+				sp := &resp.Topics[w.topic].Partitions[w.partition]
+				sp.ErrorCode, sp.ErrorMessage = produceCode(err), errMsg(err)
+			}
+		}
+		waits = pending
+		if len(waits) == 0 {
+			return
+		}
+		left := time.Until(deadline)
+		if left <= 0 || !waitAny(ctx, left, chans) {
+			for _, w := range waits {
+				resp.Topics[w.topic].Partitions[w.partition].ErrorCode = kerr.RequestTimedOut.Code
+			}
+			return
+		}
+	}
+}
+
+// produceCode adds the min.insync.replicas errors, which only Produce
+// reports, to codeFor.
+func produceCode(err error) int16 {
+	switch {
+	case errors.Is(err, replica.ErrNotEnoughReplicasAfterAppend):
+		return kerr.NotEnoughReplicasAfterAppend.Code
+	case errors.Is(err, replica.ErrNotEnoughReplicas):
+		return kerr.NotEnoughReplicas.Code
+	}
+	return codeFor(err)
 }
 
 // topicName resolves a request's topic (by id from v13 on for Produce,

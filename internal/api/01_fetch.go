@@ -11,6 +11,17 @@ package api
 //     the response unchanged, never decoded.
 //   - Long poll: when less than MinBytes is ready the request waits, up to
 //     MaxWaitMillis, for any of its partitions to change.
+//   - Consumers (replica id -1) read up to the high watermark. A follower
+//     (replica id >= 0, from ReplicaState in v15+) must be one of the
+//     partition's other replicas (else NOT_LEADER_OR_FOLLOWER); it reads up
+//     to the log end, and its fetch offset is recorded as its log end
+//     offset, which moves the high watermark and the ISR (replica package).
+//   - v18: a follower sends the high watermark it knows; when the leader's
+//     is ahead the fetch answers at once instead of long-polling (KIP-1166).
+//   - A last fetched epoch (v12+) is checked against the leader-epoch cache
+//     before reading: on divergence the partition answers DivergingEpoch
+//     and no records (KIP-320/595); an epoch whose end is unknown, or a
+//     fetch offset below the log start, is OFFSET_OUT_OF_RANGE (Kafka).
 
 import (
 	"context"
@@ -85,7 +96,7 @@ func (h *Handlers) fetch(ctx context.Context, _ *wire.Conn, req *kmsg.FetchReque
 		resp.SessionID = sess.id
 	}
 
-	results, bufs := h.fetchWait(ctx, req, parts)
+	results, bufs := h.fetchWait(ctx, req, fetcherOf(req), parts)
 	served := map[tpKey]bool{}
 	topicIdx := map[tpKey]int{}
 	for i, sp := range parts {
@@ -146,7 +157,7 @@ func requestPartitions(req *kmsg.FetchRequest, byID bool) []*sessionPartition {
 		for _, p := range t.Partitions {
 			out = append(out, &sessionPartition{
 				key:         topicKey(t.Topic, t.TopicID, p.Partition, byID),
-				fetchOffset: p.FetchOffset, maxBytes: p.PartitionMaxBytes,
+				fetchOffset: p.FetchOffset, maxBytes: p.PartitionMaxBytes, logStartOffset: p.LogStartOffset, replicaHW: p.HighWatermark,
 				currentLeaderEpoch: p.CurrentLeaderEpoch, lastFetchedEpoch: p.LastFetchedEpoch,
 				sentHW: -1, sentLSO: -1, sentLogStart: -1,
 			})
@@ -155,15 +166,31 @@ func requestPartitions(req *kmsg.FetchRequest, byID bool) []*sessionPartition {
 	return out
 }
 
+// fetchFrom says who is fetching: a consumer (replicaID < 0) or a follower
+// with its broker epoch (-1 when the request has none, before v15).
+type fetchFrom struct {
+	replicaID   int32
+	brokerEpoch int64
+}
+
+func fetcherOf(req *kmsg.FetchRequest) fetchFrom {
+	if req.Version >= 15 {
+		return fetchFrom{replicaID: req.ReplicaState.ID, brokerEpoch: req.ReplicaState.Epoch}
+	}
+	return fetchFrom{replicaID: req.ReplicaID, brokerEpoch: -1}
+}
+
+func (f fetchFrom) isFollower() bool { return f.replicaID >= 0 }
+
 // fetchWait reads every partition and, while fewer than MinBytes are ready
 // and nothing failed, waits for a change and reads again until MaxWait.
 //
 // It returns the results and the pooled buffers their record sets live in.
-func (h *Handlers) fetchWait(ctx context.Context, req *kmsg.FetchRequest, parts []*sessionPartition) ([]kmsg.FetchResponseTopicPartition, []*[]byte) {
+func (h *Handlers) fetchWait(ctx context.Context, req *kmsg.FetchRequest, from fetchFrom, parts []*sessionPartition) ([]kmsg.FetchResponseTopicPartition, []*[]byte) {
 	deadline := h.Now().Add(time.Duration(req.MaxWaitMillis) * time.Millisecond)
-	for {
-		results, bufs, waits, bytes, failed := h.readAll(req, parts)
-		if failed || int64(bytes) >= int64(req.MinBytes) || len(waits) == 0 {
+	for first := true; ; first = false {
+		results, bufs, waits, bytes, urgent := h.readAll(req, from, first, parts)
+		if urgent || int64(bytes) >= int64(req.MinBytes) || len(waits) == 0 {
 			return results, bufs
 		}
 		left := deadline.Sub(h.Now())
@@ -176,7 +203,12 @@ func (h *Handlers) fetchWait(ctx context.Context, req *kmsg.FetchRequest, parts 
 
 // readAll reads each partition once. The wait channels are taken before
 // reading so an append racing with the read still wakes the long poll.
-func (h *Handlers) readAll(req *kmsg.FetchRequest, parts []*sessionPartition) (results []kmsg.FetchResponseTopicPartition, bufs []*[]byte, waits []<-chan struct{}, total int32, failed bool) {
+// A follower's position is recorded on the first read only: the fetch
+// offset does not change while the request waits (Kafka does the same).
+// urgent means answer now whatever MinBytes says: a partition failed or
+// diverged, or a follower's high watermark is stale.
+func (h *Handlers) readAll(req *kmsg.FetchRequest, from fetchFrom, first bool, parts []*sessionPartition) (results []kmsg.FetchResponseTopicPartition, bufs []*[]byte, waits []<-chan struct{}, total int32, urgent bool) {
+	failed := false
 	budget := req.MaxBytes
 	if req.MaxBytes <= 0 {
 		budget = 1<<31 - 1
@@ -190,37 +222,56 @@ func (h *Handlers) readAll(req *kmsg.FetchRequest, parts []*sessionPartition) (r
 		// ("invalid MessageSetSize -1").
 		r.RecordBatches = []byte{}
 		r.HighWatermark, r.LastStableOffset, r.LogStartOffset = -1, -1, -1
-		p, err := h.fetchPartition(sp)
+		p, err := h.fetchPartition(sp, from)
 		if err != nil {
 			r.ErrorCode = codeFor(err)
 			failed = true
 			continue
 		}
 		waits = append(waits, p.Log.Wait())
+		// Offsets as of before the read; a follower is credited with the
+		// leader's end as it was then (Kafka's lastFetchLeaderLogEndOffset).
+		hw, logStart, leo := p.Log.HighWatermark(), p.Log.LogStartOffset(), p.Log.LogEndOffset()
+		r.HighWatermark, r.LastStableOffset, r.LogStartOffset = hw, hw, logStart
+		if sp.lastFetchedEpoch >= 0 {
+			e, diverged, err := p.DivergingEpoch(sp.lastFetchedEpoch, sp.fetchOffset)
+			if err != nil || diverged {
+				if err != nil {
+					r.ErrorCode = codeFor(err)
+				} else {
+					r.DivergingEpoch.Epoch, r.DivergingEpoch.EndOffset = e.LeaderEpoch, e.EndOffset
+				}
+				failed = true // answer now: the fetcher must truncate or reset first
+				continue
+			}
+		}
+		upTo := hw
+		if from.isFollower() {
+			upTo = leo
+			urgent = urgent || sp.replicaHW < hw
+		}
 		max := min(sp.maxBytes, budget)
-		upTo := p.Log.HighWatermark()
 		buf := wire.GetBuf()
 		if want := int(min(max, 8<<20)); cap(*buf) < want {
 			*buf = make([]byte, 0, want) // grown once, then reused through the pool
 		}
 		rr, err := p.Log.ReadInto(*buf, sp.fetchOffset, max, total == 0, upTo)
-		if len(rr.Records) > 0 && unsafe.SliceData(rr.Records) == unsafe.SliceData(*buf) {
-			bufs = append(bufs, buf)
-		} else {
-			wire.PutBuf(buf) // nothing read, or the read needed a larger buffer
+		if err == nil && from.isFollower() && first {
+			err = p.FollowerFetched(from.replicaID, sp.fetchOffset, sp.logStartOffset, from.brokerEpoch, leo)
 		}
-		r.HighWatermark, r.LastStableOffset, r.LogStartOffset = upTo, upTo, p.Log.LogStartOffset()
 		if err != nil {
+			wire.PutBuf(buf)
 			r.ErrorCode = codeFor(err)
-			if !errors.Is(err, storage.ErrOffsetOutOfRange) {
+			if !errors.Is(err, storage.ErrOffsetOutOfRange) && !errors.Is(err, replica.ErrNotLeader) {
 				h.Logger.Warn("fetch read failed", "partition", p.String(), "err", err)
 			}
 			failed = true
 			continue
 		}
-		if sp.lastFetchedEpoch >= 0 && h.divergingEpoch(p, sp, r) {
-			failed = true
-			continue
+		if len(rr.Records) > 0 && unsafe.SliceData(rr.Records) == unsafe.SliceData(*buf) {
+			bufs = append(bufs, buf)
+		} else {
+			wire.PutBuf(buf) // nothing read, or the read needed a larger buffer
 		}
 		if len(rr.Records) > 0 {
 			r.RecordBatches = rr.Records
@@ -229,10 +280,13 @@ func (h *Handlers) readAll(req *kmsg.FetchRequest, parts []*sessionPartition) (r
 		total += n
 		budget -= min(n, budget)
 	}
-	return results, bufs, waits, total, failed
+	return results, bufs, waits, total, urgent || failed
 }
 
-func (h *Handlers) fetchPartition(sp *sessionPartition) (*replica.Partition, error) {
+// fetchPartition finds the partition and checks the fetcher may read it:
+// the current leader epoch (KIP-320), leadership, and for a follower that
+// it is one of the partition's replicas.
+func (h *Handlers) fetchPartition(sp *sessionPartition, from fetchFrom) (*replica.Partition, error) {
 	name := sp.key.topic
 	if name == "" {
 		n, ok := h.Replicas.TopicName(sp.key.id)
@@ -251,18 +305,12 @@ func (h *Handlers) fetchPartition(sp *sessionPartition) (*replica.Partition, err
 	if !p.IsLeader() {
 		return nil, replica.ErrNotLeader
 	}
-	return p, nil
-}
-
-// divergingEpoch implements the v12+ truncation check: if the fetcher's
-// last fetched epoch ends before its fetch offset here, tell it where.
-func (h *Handlers) divergingEpoch(p *replica.Partition, sp *sessionPartition, r *kmsg.FetchResponseTopicPartition) bool {
-	e, ok := p.Log.EndOffsetForEpoch(sp.lastFetchedEpoch)
-	if !ok || (e.LeaderEpoch == sp.lastFetchedEpoch && e.EndOffset >= sp.fetchOffset) {
-		return false
+	if from.isFollower() {
+		if err := p.CheckFollower(from.replicaID); err != nil {
+			return nil, err
+		}
 	}
-	r.DivergingEpoch.Epoch, r.DivergingEpoch.EndOffset = e.LeaderEpoch, e.EndOffset
-	return true
+	return p, nil
 }
 
 // waitAny blocks until one channel fires (true), or the timeout or ctx ends

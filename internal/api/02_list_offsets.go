@@ -8,6 +8,9 @@ package api
 //     earliest-local is earliest and latest-tiered has no offset (-1).
 //   - v2: isolation level; v4: current leader epoch (KIP-320) and the
 //     returned leader epoch; v6: flexible; v10: timeout.
+//   - Consumers (replica id -1) see offsets up to the high watermark. A
+//     follower (replica id >= 0, after OFFSET_OUT_OF_RANGE) sees the log
+//     end; replica id -2 (Kafka's debugging id) may also ask a follower.
 
 import (
 	"context"
@@ -38,7 +41,7 @@ func (h *Handlers) listOffsets(_ context.Context, _ *wire.Conn, req *kmsg.ListOf
 			sp := kmsg.NewListOffsetsResponseTopicPartition()
 			sp.Partition = rp.Partition
 			sp.Timestamp, sp.Offset, sp.LeaderEpoch = -1, -1, -1
-			if err := h.listOffset(rt.Topic, rp, &sp); err != nil {
+			if err := h.listOffset(rt.Topic, req.ReplicaID, rp, &sp); err != nil {
 				sp.ErrorCode = codeFor(err)
 			}
 			st.Partitions = append(st.Partitions, sp)
@@ -48,7 +51,10 @@ func (h *Handlers) listOffsets(_ context.Context, _ *wire.Conn, req *kmsg.ListOf
 	return resp, nil
 }
 
-func (h *Handlers) listOffset(topic string, rp kmsg.ListOffsetsRequestTopicPartition, sp *kmsg.ListOffsetsResponseTopicPartition) error {
+// debuggingReplicaID is Kafka's ListOffsetsRequest.DEBUGGING_REPLICA_ID.
+const debuggingReplicaID = -2
+
+func (h *Handlers) listOffset(topic string, replicaID int32, rp kmsg.ListOffsetsRequestTopicPartition, sp *kmsg.ListOffsetsResponseTopicPartition) error {
 	p, err := h.Replicas.Partition(topic, rp.Partition)
 	if err != nil {
 		return err
@@ -56,25 +62,29 @@ func (h *Handlers) listOffset(topic string, rp kmsg.ListOffsetsRequestTopicParti
 	if err := p.CheckEpoch(rp.CurrentLeaderEpoch); err != nil {
 		return err
 	}
-	if !p.IsLeader() {
+	if replicaID != debuggingReplicaID && !p.IsLeader() {
 		return errNotLeader
 	}
 	lg := p.Log
-	hw := lg.HighWatermark()
+	// Consumers read committed data only; replicas see the whole log.
+	upTo := lg.HighWatermark()
+	if replicaID >= 0 || replicaID == debuggingReplicaID {
+		upTo = lg.LogEndOffset()
+	}
 	switch rp.Timestamp {
 	case latestTimestamp:
-		sp.Offset, sp.LeaderEpoch = hw, lg.LatestEpoch()
+		sp.Offset, sp.LeaderEpoch = upTo, lg.LatestEpoch()
 	case earliestTimestamp, earliestLocal:
 		sp.Offset = lg.LogStartOffset()
 	case latestTieredTimestamp:
 	case maxTimestamp:
 		off, ts, epoch := lg.MaxTimestamp()
-		if off >= 0 && off < hw {
+		if off >= 0 && off < upTo {
 			sp.Offset, sp.Timestamp, sp.LeaderEpoch = off, ts, epoch
 		}
 	default:
 		off, ts, epoch, ok := lg.OffsetForTimestamp(rp.Timestamp)
-		if ok && off < hw {
+		if ok && off < upTo {
 			sp.Offset, sp.Timestamp, sp.LeaderEpoch = off, ts, epoch
 		}
 	}

@@ -21,7 +21,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/strom-project/strom/internal/controller"
 	"github.com/strom-project/strom/internal/metadata"
 	"github.com/strom-project/strom/internal/wire"
 )
@@ -46,22 +45,16 @@ func (h *Handlers) metadata(ctx context.Context, c *wire.Conn, req *kmsg.Metadat
 			}
 		}
 	}
-	created := map[string]error{}
+	created := map[string]int16{}
 	if len(missing) > 0 {
-		reqs := make([]controller.CreateTopic, len(missing))
-		for i, n := range missing {
-			reqs[i] = controller.CreateTopic{Name: n, NumPartitions: -1, ReplicationFactor: -1}
-		}
-		for _, r := range h.Ctrl.CreateTopics(ctx, reqs, false) {
-			created[r.Name] = r.Err
-		}
+		created = h.autoCreate(ctx, missing)
 		im = h.Ctrl.Image()
 	}
 
 	resp.Brokers = brokersFor(im, c.Listener)
 	cid := im.ClusterID
 	resp.ClusterID = &cid
-	resp.ControllerID = h.NodeID
+	resp.ControllerID = h.Ctrl.ActiveControllerID()
 	resp.AuthorizedOperations = authorizedOpsNotRequested
 
 	if all {
@@ -92,8 +85,8 @@ func (h *Handlers) metadata(ctx context.Context, c *wire.Conn, req *kmsg.Metadat
 		mt.ErrorCode = kerr.UnknownTopicOrPartition.Code
 		if rt.Topic == nil {
 			mt.ErrorCode = kerr.UnknownTopicID.Code
-		} else if err := created[*rt.Topic]; err != nil {
-			mt.ErrorCode = codeFor(err)
+		} else if code, ok := created[*rt.Topic]; ok {
+			mt.ErrorCode = code
 		}
 		resp.Topics = append(resp.Topics, mt)
 	}
@@ -147,4 +140,41 @@ func endpointFor(b *metadata.Broker, listener string) (metadata.Endpoint, bool) 
 		}
 	}
 	return metadata.Endpoint{}, false
+}
+
+// autoCreate asks the active controller to create topics with the default
+// partitions and replication factor, and returns the error code to report
+// for each: the creation's error, or LEADER_NOT_AVAILABLE when it worked
+// but this broker's metadata does not show the topic yet (clients retry,
+// as with Kafka's auto-created topics).
+func (h *Handlers) autoCreate(ctx context.Context, names []string) map[string]int16 {
+	out := make(map[string]int16, len(names))
+	if h.ToController == nil {
+		for _, n := range names {
+			out[n] = kerr.UnknownTopicOrPartition.Code
+		}
+		return out
+	}
+	req := kmsg.NewPtrCreateTopicsRequest()
+	req.SetVersion(7)
+	req.TimeoutMillis = int32(forwardTimeout.Milliseconds())
+	for _, n := range names {
+		t := kmsg.NewCreateTopicsRequestTopic()
+		t.Topic, t.NumPartitions, t.ReplicationFactor = n, -1, -1
+		req.Topics = append(req.Topics, t)
+		out[n] = kerr.LeaderNotAvailable.Code
+	}
+	ctx, cancel := context.WithTimeout(ctx, forwardTimeout)
+	defer cancel()
+	resp, err := h.ToController(ctx, req)
+	if err != nil {
+		h.Logger.Warn("auto-creating topics", "topics", names, "err", err)
+		return out
+	}
+	for _, t := range resp.(*kmsg.CreateTopicsResponse).Topics {
+		if t.ErrorCode != 0 && t.ErrorCode != kerr.TopicAlreadyExists.Code {
+			out[t.Topic] = t.ErrorCode
+		}
+	}
+	return out
 }

@@ -22,7 +22,10 @@ func (h *Handlers) createTopicsAPI() wire.API {
 	return wire.API{Key: 19, Min: 2, Max: 7, Handle: typed(h.createTopics)}
 }
 
-func (h *Handlers) createTopics(ctx context.Context, _ *wire.Conn, req *kmsg.CreateTopicsRequest) (kmsg.Response, error) {
+func (h *Handlers) createTopics(ctx context.Context, c *wire.Conn, req *kmsg.CreateTopicsRequest) (kmsg.Response, error) {
+	if resp, err, ok := h.forward(ctx, c, req); ok {
+		return resp, err
+	}
 	resp := req.ResponseKind().(*kmsg.CreateTopicsResponse)
 	reqs := make([]controller.CreateTopic, 0, len(req.Topics))
 	for _, t := range req.Topics {

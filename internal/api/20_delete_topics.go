@@ -19,7 +19,10 @@ func (h *Handlers) deleteTopicsAPI() wire.API {
 	return wire.API{Key: 20, Min: 1, Max: 6, Handle: typed(h.deleteTopics)}
 }
 
-func (h *Handlers) deleteTopics(ctx context.Context, _ *wire.Conn, req *kmsg.DeleteTopicsRequest) (kmsg.Response, error) {
+func (h *Handlers) deleteTopics(ctx context.Context, c *wire.Conn, req *kmsg.DeleteTopicsRequest) (kmsg.Response, error) {
+	if resp, err, ok := h.forward(ctx, c, req); ok {
+		return resp, err
+	}
 	resp := req.ResponseKind().(*kmsg.DeleteTopicsResponse)
 	var reqs []controller.DeleteTopic
 	if req.Version >= 6 {

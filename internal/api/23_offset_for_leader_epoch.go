@@ -8,6 +8,10 @@ package api
 // leader change (KIP-320); followers use it before fetching.
 //
 //   - v2: current leader epoch fencing; v3: replica id; v4: flexible.
+//   - Only the leader answers, whoever asks (Kafka's fetchOnlyFromLeader):
+//     followers truncate through DivergingEpoch in Fetch instead. A new
+//     leader records its epoch at its log end on election, so the current
+//     epoch always ends at the log end offset.
 
 import (
 	"context"

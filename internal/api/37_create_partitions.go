@@ -16,7 +16,10 @@ func (h *Handlers) createPartitionsAPI() wire.API {
 	return wire.API{Key: 37, Min: 0, Max: 3, Handle: typed(h.createPartitions)}
 }
 
-func (h *Handlers) createPartitions(ctx context.Context, _ *wire.Conn, req *kmsg.CreatePartitionsRequest) (kmsg.Response, error) {
+func (h *Handlers) createPartitions(ctx context.Context, c *wire.Conn, req *kmsg.CreatePartitionsRequest) (kmsg.Response, error) {
+	if resp, err, ok := h.forward(ctx, c, req); ok {
+		return resp, err
+	}
 	resp := req.ResponseKind().(*kmsg.CreatePartitionsResponse)
 	reqs := make([]controller.CreatePartitions, 0, len(req.Topics))
 	for _, t := range req.Topics {

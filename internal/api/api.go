@@ -25,8 +25,11 @@ type Handlers struct {
 	Groups *group.Coordinator
 	// NextProducerID hands out one producer id (from controller blocks).
 	NextProducerID func(ctx context.Context) (int64, error)
-	Logger         *slog.Logger
-	Now            func() time.Time
+	// ToController sends a request to the active controller (in process
+	// when that is this node); nil serves everything locally.
+	ToController func(ctx context.Context, req kmsg.Request) (kmsg.Response, error)
+	Logger       *slog.Logger
+	Now          func() time.Time
 
 	sessions *fetchSessions
 }
@@ -51,6 +54,7 @@ func Register(reg *wire.Registry, h *Handlers) {
 		h.createPartitionsAPI(),
 		h.describeClusterAPI(),
 		h.describeTopicPartitionsAPI(),
+		h.describeQuorumAPI(),
 	} {
 		reg.Register(a)
 	}
@@ -70,6 +74,27 @@ func Register(reg *wire.Registry, h *Handlers) {
 		} {
 			reg.Register(a)
 		}
+	}
+}
+
+// RegisterController adds the APIs the CONTROLLER listener serves: the
+// broker-to-controller requests and the forwarded admin requests.
+func RegisterController(reg *wire.Registry, h *Handlers) {
+	if h.Now == nil {
+		h.Now = time.Now
+	}
+	for _, a := range []wire.API{
+		h.apiVersionsAPI(reg),
+		h.createTopicsAPI(),
+		h.deleteTopicsAPI(),
+		h.createPartitionsAPI(),
+		h.alterPartitionAPI(),
+		h.brokerRegistrationAPI(),
+		h.brokerHeartbeatAPI(),
+		h.allocateProducerIDsAPI(),
+		h.describeQuorumAPI(),
+	} {
+		reg.Register(a)
 	}
 }
 

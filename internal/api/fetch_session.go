@@ -28,6 +28,8 @@ type sessionPartition struct {
 	maxBytes           int32
 	currentLeaderEpoch int32
 	lastFetchedEpoch   int32
+	logStartOffset     int64 // a follower's own log start (KIP-107)
+	replicaHW          int64 // the HW the follower knows (v18, KIP-1166); MaxInt64: not sent
 
 	sentHW, sentLSO, sentLogStart int64
 }
@@ -98,7 +100,7 @@ func (fs *fetchSessions) remove(id int32) {
 // upsert adds a partition or updates what the client asks of it.
 func (s *fetchSession) upsert(sp sessionPartition) {
 	if cur, ok := s.index[sp.key]; ok {
-		cur.fetchOffset, cur.maxBytes = sp.fetchOffset, sp.maxBytes
+		cur.fetchOffset, cur.maxBytes, cur.logStartOffset, cur.replicaHW = sp.fetchOffset, sp.maxBytes, sp.logStartOffset, sp.replicaHW
 		cur.currentLeaderEpoch, cur.lastFetchedEpoch = sp.currentLeaderEpoch, sp.lastFetchedEpoch
 		return
 	}

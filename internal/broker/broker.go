@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -14,8 +15,10 @@ import (
 	"github.com/strom-project/strom/internal/config"
 	"github.com/strom-project/strom/internal/controller"
 	"github.com/strom-project/strom/internal/coordinator/group"
+	"github.com/strom-project/strom/internal/ctrlclient"
 	"github.com/strom-project/strom/internal/metadata"
 	"github.com/strom-project/strom/internal/network"
+	"github.com/strom-project/strom/internal/raft"
 	"github.com/strom-project/strom/internal/replica"
 	"github.com/strom-project/strom/internal/storage"
 	"github.com/strom-project/strom/internal/wire"
@@ -25,17 +28,25 @@ import (
 // named as Kafka names it.
 const metadataDirName = "__cluster_metadata-0"
 
-// Broker is one running node. Start and Close must not race.
+// controlledShutdownTimeout bounds how long Close waits for the controller
+// to move this broker's leaderships away.
+const controlledShutdownTimeout = 30 * time.Second
+
+// Broker is one running node: in Strom's combined mode every node is a
+// metadata quorum voter and a broker. Start and Close must not race.
 type Broker struct {
 	cfg    *config.Broker
 	logger *slog.Logger
 
-	logs     *storage.Manager
-	ctrl     *controller.Controller
-	replicas *replica.Manager
-	groups   *group.Coordinator
-	server   *network.Server
-	addrs    map[string]net.Addr
+	logs       *storage.Manager
+	transport  *raft.TCPTransport // nil for a one-voter quorum
+	ctrl       *controller.Controller
+	ctrlClient *ctrlclient.Client
+	life       *lifecycle
+	replicas   *replica.Manager
+	groups     *group.Coordinator
+	server     *network.Server
+	addrs      map[string]net.Addr
 }
 
 // New validates the configuration and prepares directories; Start runs it.
@@ -51,98 +62,201 @@ func New(cfg *config.Broker, logger *slog.Logger) (*Broker, error) {
 	return &Broker{cfg: cfg, logger: logger, addrs: map[string]net.Addr{}}, nil
 }
 
-// Start recovers the logs, replays the metadata log, opens listeners and
-// registers this broker. It returns once clients can be served.
+// Start recovers the logs, joins the metadata quorum, opens listeners,
+// registers with the active controller and returns once it has unfenced
+// this broker, i.e. once clients can be served.
 func (b *Broker) Start(ctx context.Context) error {
 	began := time.Now()
-	logs, err := storage.NewManager(b.cfg.LogDirs, b.logger, time.Now)
+	cfg := b.cfg
+	logs, err := storage.NewManagerWithOptions(cfg.LogDirs, storage.ManagerOptions{
+		Logger: b.logger, Now: time.Now,
+		RetentionCheckInterval:          ms(cfg.RetentionCheckIntervalMs),
+		HighWatermarkCheckpointInterval: ms(cfg.Int("replica.high.watermark.checkpoint.interval.ms")),
+	})
 	if err != nil {
 		return fmt.Errorf("broker: storage: %w", err)
 	}
 	b.logs = logs
+
+	voters := map[int32]string{}
+	for _, v := range cfg.Voters {
+		voters[v.ID] = v.Addr()
+	}
+	var transport raft.Transport
+	if len(voters) > 1 {
+		peers := maps.Clone(voters)
+		delete(peers, cfg.NodeID)
+		b.transport = raft.NewTCPTransport(cfg.NodeID, peers, b.logger.With("component", "raft-transport"))
+		transport = b.transport
+	}
+	autoRebalance := cfg.Bool("auto.leader.rebalance.enable")
 	ctrl, err := controller.New(controller.Options{
-		NodeID:                   b.cfg.NodeID,
-		MetadataDir:              filepath.Join(b.cfg.MetadataLogDir, metadataDirName),
+		NodeID:                   cfg.NodeID,
+		MetadataDir:              filepath.Join(cfg.MetadataLogDir, metadataDirName),
 		Logger:                   b.logger,
 		Now:                      time.Now,
-		NumPartitions:            b.cfg.NumPartitions,
-		DefaultReplicationFactor: b.cfg.DefaultReplicationFactor,
+		NumPartitions:            cfg.NumPartitions,
+		DefaultReplicationFactor: cfg.DefaultReplicationFactor,
 		ValidateTopicConfig:      config.ValidateTopicConfig,
+		TopicConfig: func(im *metadata.Image, topic, name string) string {
+			v, _, _ := cfg.TopicValue(name, im.Configs[metadata.ConfigResource{Type: metadata.TopicResource, Name: topic}])
+			return v
+		},
+		Voters:                       cfg.VoterIDs(),
+		Transport:                    transport,
+		TickInterval:                 ms(cfg.Int("controller.quorum.election.timeout.ms")) / 10,
+		BrokerSessionTimeout:         ms(cfg.Int("broker.session.timeout.ms")),
+		AutoLeaderRebalance:          &autoRebalance,
+		LeaderImbalanceCheckInterval: time.Duration(cfg.Int("leader.imbalance.check.interval.seconds")) * time.Second,
 	})
 	if err != nil {
 		return b.fail(fmt.Errorf("broker: controller: %w", err))
 	}
 	b.ctrl = ctrl
-	b.replicas = replica.NewManager(b.cfg.NodeID, b.cfg, logs, b.logger.With("component", "replica"))
+	b.server = network.New(network.Options{
+		Registry:            wire.NewRegistry(), // filled below, before the client listeners open
+		MaxRequestBytes:     cfg.SocketRequestMaxBytes,
+		MaxConnectionsPerIP: cfg.MaxConnectionsPerIP,
+		IdleTimeout:         ms(cfg.Int("connections.max.idle.ms")),
+		Logger:              b.logger.With("component", "network"),
+	})
+
+	// The CONTROLLER listener opens first: the quorum forms over it, and
+	// other brokers register and heartbeat through it.
+	h := &api.Handlers{NodeID: cfg.NodeID, Config: cfg, Ctrl: ctrl, Logger: b.logger.With("component", "api")}
+	ctrlReg := wire.NewRegistry()
+	api.RegisterController(ctrlReg, h)
+	ctrlListener := ""
+	if l := cfg.ControllerListener(); l != nil {
+		ctrlListener = l.Name
+		lo := network.ListenOptions{Registry: ctrlReg}
+		if b.transport != nil {
+			lo.Takeover = &network.Takeover{Preface: raft.RaftPreface, Serve: b.transport.ServeConn}
+		}
+		addr, err := b.server.ListenWith(l.Name, net.JoinHostPort(l.Host, fmt.Sprint(l.Port)), lo)
+		if err != nil {
+			return b.fail(fmt.Errorf("broker: %w", err))
+		}
+		b.addrs[l.Name] = addr
+	}
+	b.ctrlClient = ctrlclient.New(ctrlclient.Options{
+		NodeID: cfg.NodeID, Voters: voters, Leader: ctrl.ActiveControllerID,
+		Local:          localController(ctrlReg, ctrlListener),
+		RequestTimeout: ms(cfg.Int("controller.quorum.request.timeout.ms")),
+		Logger:         b.logger.With("component", "controller-client"),
+	})
+	h.ToController = b.ctrlClient.Do
+	requests := &controllerRequests{ctrl: ctrl, client: b.ctrlClient, nodeID: cfg.NodeID, epoch: b.brokerEpoch}
+
+	b.replicas = replica.NewManager(replica.Options{
+		NodeID: cfg.NodeID, Config: cfg, Logs: logs, Logger: b.logger.With("component", "replica"),
+		AlterPartition: requests.AlterPartition,
+	})
 	ctrl.Subscribe(b.replicas.Apply)
 	// After the replica manager: the coordinator loads the offsets
 	// partitions it leads from the logs Apply just opened.
 	b.groups = group.New(group.Options{
-		NodeID: b.cfg.NodeID, Config: group.ConfigFrom(b.cfg), Metadata: ctrl, Replicas: b.replicas,
-		Logger: b.logger.With("component", "group-coordinator"),
+		NodeID: cfg.NodeID, Config: group.ConfigFrom(cfg), Metadata: requests, Replicas: b.replicas,
+		ExpectedBrokers: len(cfg.VoterIDs()),
+		Logger:          b.logger.With("component", "group-coordinator"),
 	})
 	ctrl.Subscribe(b.groups.Apply)
 	if err := ctrl.Start(ctx); err != nil {
 		return b.fail(fmt.Errorf("broker: metadata: %w", err))
 	}
 
-	reg := wire.NewRegistry()
-	pids := &producerIDs{ctrl: ctrl, nodeID: b.cfg.NodeID}
-	api.Register(reg, &api.Handlers{
-		NodeID: b.cfg.NodeID, Config: b.cfg, Ctrl: ctrl, Replicas: b.replicas, Groups: b.groups,
-		NextProducerID: pids.allocate, Logger: b.logger.With("component", "api"),
-	})
-	b.server = network.New(network.Options{
-		Registry:            reg,
-		MaxRequestBytes:     b.cfg.SocketRequestMaxBytes,
-		MaxConnectionsPerIP: b.cfg.MaxConnectionsPerIP,
-		IdleTimeout:         time.Duration(b.cfg.Int("connections.max.idle.ms")) * time.Millisecond,
-		Logger:              b.logger.With("component", "network"),
-	})
+	pids := &producerIDs{alloc: requests.allocateProducerIDs}
+	h.Replicas, h.Groups, h.NextProducerID = b.replicas, b.groups, pids.allocate
+	api.Register(b.server.Registry(), h)
 	var endpoints []metadata.Endpoint
-	for _, l := range b.cfg.Listeners {
+	for _, l := range cfg.Listeners {
+		if cfg.IsControllerListener(l.Name) {
+			continue
+		}
 		addr, err := b.server.Listen(l.Name, net.JoinHostPort(l.Host, fmt.Sprint(l.Port)))
 		if err != nil {
 			return b.fail(fmt.Errorf("broker: %w", err))
 		}
 		b.addrs[l.Name] = addr
 	}
-	for _, a := range b.cfg.AdvertisedListeners {
+	for _, a := range cfg.AdvertisedListeners {
 		port := a.Port
 		if bound, ok := b.addrs[a.Name].(*net.TCPAddr); ok && port == 0 {
 			port = int32(bound.Port) // listeners=...:0 picks a free port; advertise the real one
 		}
 		endpoints = append(endpoints, metadata.Endpoint{Listener: a.Name, SecurityProtocol: a.SecurityProtocol, Host: a.Host, Port: port})
 	}
-	if err := ctrl.RegisterBroker(ctx, controller.BrokerRegistration{ID: b.cfg.NodeID, Rack: b.cfg.Rack, Endpoints: endpoints}); err != nil {
-		return b.fail(fmt.Errorf("broker: registering: %w", err))
+	b.life = newLifecycle(cfg.NodeID, cfg.Rack, endpoints, func() string { return ctrl.Image().ClusterID },
+		func() uint64 { return ctrl.Image().Offset }, b.ctrlClient, ms(cfg.Int("broker.heartbeat.interval.ms")),
+		b.logger.With("component", "lifecycle"))
+	if err := b.life.start(ctx); err != nil {
+		return b.fail(fmt.Errorf("broker: %w", err))
 	}
 	logs.Start()
-	b.logger.Info("ready", "node.id", b.cfg.NodeID, "cluster.id", ctrl.Image().ClusterID,
-		"listeners", endpoints, "log.dirs", b.cfg.LogDirs, "startup", time.Since(began).Round(time.Microsecond))
+	b.logger.Info("ready", "node.id", cfg.NodeID, "cluster.id", ctrl.Image().ClusterID,
+		"listeners", endpoints, "voters", cfg.VoterIDs(), "log.dirs", cfg.LogDirs, "startup", time.Since(began).Round(time.Microsecond))
 	return nil
 }
+
+func (b *Broker) brokerEpoch() int64 {
+	if b.life == nil {
+		return -1
+	}
+	return b.life.Epoch()
+}
+
+func ms(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
 
 // Addr returns the bound address of a listener (useful with port 0).
 func (b *Broker) Addr(listener string) net.Addr { return b.addrs[listener] }
 
 func (b *Broker) fail(err error) error {
-	return errors.Join(err, b.Close())
+	return errors.Join(err, b.close(false))
 }
 
-// Close stops listeners first so no request sees a half-closed broker,
-// then the group coordinator, the controller, then the logs; the logs
-// write the clean-shutdown marker only if everything closed cleanly.
-func (b *Broker) Close() error {
+// Close moves leadership away (controlled.shutdown.enable), then stops the
+// client listeners so no request sees a half-closed broker, then the
+// coordinators, replication, the controller and its listener, and finally
+// the logs; the logs write the clean-shutdown marker only if everything
+// closed cleanly.
+func (b *Broker) Close() error { return b.close(b.cfg.Bool("controlled.shutdown.enable")) }
+
+func (b *Broker) close(controlled bool) error {
 	var errs []error
+	if b.life != nil {
+		if controlled {
+			ctx, cancel := context.WithTimeout(context.Background(), controlledShutdownTimeout)
+			b.life.shutdown(ctx)
+			cancel()
+		} else {
+			b.life.stop()
+		}
+	}
 	if b.server != nil {
-		b.server.Close()
+		b.server.CloseExcept(b.cfg.ControllerListenerNames...)
+	}
+	if b.replicas != nil {
+		// Before the coordinator: a coordinator write waiting for its
+		// commit fails at once instead of timing out.
+		b.replicas.Close()
 	}
 	if b.groups != nil {
 		b.groups.Close()
 	}
+	if b.ctrlClient != nil {
+		b.ctrlClient.Close()
+	}
 	if b.ctrl != nil {
+		// The CONTROLLER listener stays open until here: an active
+		// controller hands raft leadership over as it stops, and needs
+		// its peers' answers to do it.
 		errs = append(errs, b.ctrl.Close())
+	}
+	if b.server != nil {
+		b.server.Close()
+	}
+	if b.transport != nil {
+		errs = append(errs, b.transport.Close())
 	}
 	if b.logs != nil {
 		errs = append(errs, b.logs.Close())

@@ -3,15 +3,12 @@ package broker
 import (
 	"context"
 	"sync"
-
-	"github.com/strom-project/strom/internal/controller"
 )
 
 // producerIDs hands out producer ids from blocks the controller commits to
 // the metadata log, so a restart never reuses one.
 type producerIDs struct {
-	ctrl   *controller.Controller
-	nodeID int32
+	alloc func(ctx context.Context) (first int64, n int32, err error)
 
 	mu        sync.Mutex
 	next, end int64
@@ -21,7 +18,7 @@ func (p *producerIDs) allocate(ctx context.Context) (int64, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.next >= p.end {
-		first, n, err := p.ctrl.AllocateProducerIDs(ctx, p.nodeID)
+		first, n, err := p.alloc(ctx)
 		if err != nil {
 			return -1, err
 		}

@@ -80,6 +80,12 @@ func serve(ctx context.Context, cfg *config.Broker, logger *slog.Logger) error {
 		return err
 	}
 	if err := b.Start(ctx); err != nil {
+		if ctx.Err() != nil {
+			// SIGINT/SIGTERM while waiting for the quorum or to be
+			// unfenced: a requested stop, not a failure.
+			logger.Info("stopped before it was ready", "reason", err)
+			return nil
+		}
 		return err
 	}
 	<-ctx.Done()

@@ -6,7 +6,8 @@ import (
 	"github.com/strom-project/strom/internal/metadata"
 )
 
-// Errors returned by controller operations; internal/api maps them to Kafka codes.
+// Errors returned by controller operations; internal/api maps them to Kafka
+// codes (named in the comments).
 var (
 	ErrTopicExists              = errors.New("controller: topic already exists")                   // TOPIC_ALREADY_EXISTS
 	ErrUnknownTopic             = errors.New("controller: unknown topic")                          // UNKNOWN_TOPIC_OR_PARTITION / UNKNOWN_TOPIC_ID
@@ -18,6 +19,21 @@ var (
 	ErrNotController            = errors.New("controller: this node is not the active controller") // NOT_CONTROLLER
 	ErrInvalidRequest           = errors.New("controller: invalid request")                        // INVALID_REQUEST
 	ErrTopicDeletionDisabled    = errors.New("controller: topic deletion is disabled")             // TOPIC_DELETION_DISABLED
+
+	// Broker lifecycle (BrokerRegistration, BrokerHeartbeat, AlterPartition).
+	ErrStaleBrokerEpoch    = errors.New("controller: stale broker epoch")          // STALE_BROKER_EPOCH
+	ErrBrokerNotRegistered = errors.New("controller: broker id is not registered") // BROKER_ID_NOT_REGISTERED
+
+	// Partition state (AlterPartition, ElectLeaders).
+	ErrUnknownTopicOrPartition     = errors.New("controller: unknown topic or partition")                // UNKNOWN_TOPIC_OR_PARTITION
+	ErrUnknownTopicID              = errors.New("controller: unknown topic id")                          // UNKNOWN_TOPIC_ID
+	ErrNotLeaderOrFollower         = errors.New("controller: broker is not the partition leader")        // NOT_LEADER_OR_FOLLOWER
+	ErrFencedLeaderEpoch           = errors.New("controller: fenced leader epoch")                       // FENCED_LEADER_EPOCH
+	ErrInvalidUpdateVersion        = errors.New("controller: stale partition epoch")                     // INVALID_UPDATE_VERSION
+	ErrIneligibleReplica           = errors.New("controller: ineligible replica in the new ISR")         // INELIGIBLE_REPLICA
+	ErrElectionNotNeeded           = errors.New("controller: leader election not needed")                // ELECTION_NOT_NEEDED
+	ErrPreferredLeaderNotAvailable = errors.New("controller: preferred leader not available")            // PREFERRED_LEADER_NOT_AVAILABLE
+	ErrEligibleLeadersNotAvailable = errors.New("controller: no eligible leader available for election") // ELIGIBLE_LEADERS_NOT_AVAILABLE
 )
 
 // CreateTopic is one topic of a CreateTopics request.
@@ -66,9 +82,72 @@ type CreatePartitionsResult struct {
 	Err   error
 }
 
-// BrokerRegistration is what a broker announces about itself.
+// BrokerRegistration is what a broker announces about itself when it starts
+// (Kafka's BrokerRegistrationRequest).
 type BrokerRegistration struct {
-	ID        int32
-	Rack      *string
-	Endpoints []metadata.Endpoint
+	ID int32
+	// IncarnationID is random per broker process start. A registration
+	// with the incarnation already registered is a retry and returns the
+	// same epoch; zero means "always a new incarnation".
+	IncarnationID metadata.Uuid
+	Rack          *string
+	Endpoints     []metadata.Endpoint
+}
+
+// BrokerHeartbeat is Kafka's BrokerHeartbeatRequest.
+type BrokerHeartbeat struct {
+	ID    int32
+	Epoch int64 // from RegisterBroker
+	// MetadataOffset is the offset of the broker's latest applied metadata
+	// image (metadata.Image.Offset).
+	MetadataOffset uint64
+	WantFence      bool // the broker wants to be (or stay) fenced
+	WantShutDown   bool // the broker wants to shut down (controlled shutdown)
+}
+
+// BrokerHeartbeatReply is Kafka's BrokerHeartbeatResponse.
+type BrokerHeartbeatReply struct {
+	IsCaughtUp     bool // the broker has applied its own registration
+	IsFenced       bool
+	ShouldShutDown bool // controlled shutdown is complete: stop now
+}
+
+// AlterPartitionItem is one partition of an AlterPartition request (v2+:
+// topics by id) sent by the partition's leader.
+type AlterPartitionItem struct {
+	TopicID        metadata.Uuid
+	Partition      int32
+	LeaderEpoch    int32
+	PartitionEpoch int32
+	NewISR         []int32
+	// NewISRBrokerEpochs, if not nil, holds the broker epoch of each NewISR
+	// member as the leader saw it in its fetch (AlterPartition v3,
+	// KIP-903); -1 entries are not checked. A member whose epoch is not
+	// its current one is ineligible: it restarted since.
+	NewISRBrokerEpochs []int64
+}
+
+// AlterPartitionResult is the outcome for one partition. State is the
+// partition after the request (nil when Err is set).
+type AlterPartitionResult struct {
+	TopicID   metadata.Uuid
+	Partition int32
+	Err       error
+	State     *metadata.Partition
+}
+
+// TopicPartition names a partition.
+type TopicPartition struct {
+	Topic     string
+	Partition int32
+}
+
+// ElectLeaderResult is the outcome of ElectLeaders for one partition. Err is
+// nil (a leader was elected), or wraps ErrElectionNotNeeded,
+// ErrPreferredLeaderNotAvailable, ErrEligibleLeadersNotAvailable,
+// ErrUnknownTopicOrPartition or ErrInvalidRequest.
+type ElectLeaderResult struct {
+	Topic     string
+	Partition int32
+	Err       error
 }

@@ -13,29 +13,55 @@ import (
 // AllocateProducerIDs call (Kafka's ProducerIdManager block size).
 const ProducerIDBlockSize = 1000
 
-// RegisterBroker (re-)registers a broker; its epoch grows with every
-// registration. In combined mode the broker is unfenced at once.
-func (c *Controller) RegisterBroker(ctx context.Context, reg BrokerRegistration) error {
+// RegisterBroker registers a broker process (Kafka's BrokerRegistration)
+// and returns its broker epoch: the offset of the registration, so it grows
+// with every registration. A new registration starts fenced; heartbeats
+// unfence it once it has caught up (BrokerHeartbeat).
+//
+// A retry with the incarnation already registered returns the existing
+// epoch and writes nothing. A new incarnation of a known broker (a
+// restart) replaces the old one, which is fenced in the same batch: it
+// leaves ISRs and its leaderships move.
+func (c *Controller) RegisterBroker(ctx context.Context, reg BrokerRegistration) (int64, error) {
 	if reg.ID < 0 {
-		return fmt.Errorf("%w: broker id %d is negative", ErrInvalidRequest, reg.ID)
+		return 0, fmt.Errorf("%w: broker id %d is negative", ErrInvalidRequest, reg.ID)
 	}
+	var epoch int64
 	var opErr error
 	err := c.do(ctx, func() {
-		if opErr = ctx.Err(); opErr != nil {
-			return
-		}
-		epoch := int64(1)
-		if b := c.Image().Brokers[reg.ID]; b != nil {
-			epoch = b.Epoch + 1
-		}
-		opErr = c.propose(ctx, []metadata.Record{&metadata.RegisterBrokerRecord{
-			ID: reg.ID, Epoch: epoch, Rack: reg.Rack, Endpoints: slices.Clone(reg.Endpoints),
-		}})
+		epoch, opErr = c.registerBroker(ctx, reg)
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return opErr
+	return epoch, opErr
+}
+
+func (c *Controller) registerBroker(ctx context.Context, reg BrokerRegistration) (int64, error) {
+	im, err := c.activeImage(ctx)
+	if err != nil {
+		return 0, err
+	}
+	old := im.Brokers[reg.ID]
+	if old != nil && reg.IncarnationID != (metadata.Uuid{}) && old.IncarnationID == reg.IncarnationID {
+		c.session(reg.ID).lastContact = c.opts.Now()
+		return old.Epoch, nil
+	}
+	var recs []metadata.Record
+	if old != nil {
+		if recs, err = c.fenceRecords(im, old); err != nil {
+			return 0, err
+		}
+	}
+	recs = append(recs, &metadata.RegisterBrokerRecord{ID: reg.ID, IncarnationID: reg.IncarnationID,
+		Rack: reg.Rack, Endpoints: slices.Clone(reg.Endpoints), Fenced: true})
+	offset, err := c.propose(ctx, recs)
+	if err != nil {
+		return 0, err
+	}
+	c.act.sessions[reg.ID] = &brokerSession{lastContact: c.opts.Now()}
+	c.log.Info("registered broker", "broker", reg.ID, "epoch", offset, "replaced", old != nil, "records", len(recs))
+	return int64(offset), nil
 }
 
 // AllocateProducerIDs hands out a block of producer ids, committed to the log
@@ -43,13 +69,14 @@ func (c *Controller) RegisterBroker(ctx context.Context, reg BrokerRegistration)
 func (c *Controller) AllocateProducerIDs(ctx context.Context, brokerID int32) (first int64, count int32, err error) {
 	var opErr error
 	doErr := c.do(ctx, func() {
-		if opErr = ctx.Err(); opErr != nil {
+		im, err := c.activeImage(ctx)
+		if err != nil {
+			opErr = err
 			return
 		}
-		im := c.Image()
 		b := im.Brokers[brokerID]
 		if b == nil {
-			opErr = fmt.Errorf("%w: Broker %d is not registered.", ErrInvalidRequest, brokerID)
+			opErr = fmt.Errorf("%w: No broker registration found for broker %d.", ErrStaleBrokerEpoch, brokerID)
 			return
 		}
 		first = im.NextProducerID
@@ -57,7 +84,7 @@ func (c *Controller) AllocateProducerIDs(ctx context.Context, brokerID int32) (f
 			opErr = fmt.Errorf("%w: producer ids exhausted", ErrInvalidRequest)
 			return
 		}
-		opErr = c.propose(ctx, []metadata.Record{&metadata.ProducerIdsRecord{
+		_, opErr = c.propose(ctx, []metadata.Record{&metadata.ProducerIdsRecord{
 			BrokerID: brokerID, BrokerEpoch: b.Epoch, NextProducerID: first + ProducerIDBlockSize,
 		}})
 	})

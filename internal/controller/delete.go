@@ -23,11 +23,11 @@ func (c *Controller) DeleteTopics(ctx context.Context, topics []DeleteTopic) []D
 		}
 	}
 	err := c.do(ctx, func() {
-		if err := ctx.Err(); err != nil {
+		im, err := c.activeImage(ctx)
+		if err != nil {
 			setAll(err)
 			return
 		}
-		im := c.Image()
 		seen := map[metadata.Uuid]int{}
 		resolved := make([]*metadata.Topic, len(topics))
 		for i, t := range topics {
@@ -51,7 +51,7 @@ func (c *Controller) DeleteTopics(ctx context.Context, topics []DeleteTopic) []D
 				ok = append(ok, i)
 			}
 		}
-		if err := c.propose(ctx, recs); err != nil {
+		if _, err := c.propose(ctx, recs); err != nil {
 			for _, i := range ok {
 				results[i].Err = err
 			}

@@ -5,10 +5,16 @@ import (
 	"strings"
 )
 
+// sentinels are the errors ErrorMessage strips; every exported Err… of the
+// package is here.
 var sentinels = []error{
 	ErrTopicExists, ErrUnknownTopic, ErrInvalidTopic, ErrInvalidPartitions,
 	ErrInvalidReplicationFactor, ErrInvalidReplicaAssignment, ErrInvalidConfig,
 	ErrNotController, ErrInvalidRequest, ErrTopicDeletionDisabled,
+	ErrStaleBrokerEpoch, ErrBrokerNotRegistered,
+	ErrUnknownTopicOrPartition, ErrUnknownTopicID, ErrNotLeaderOrFollower, ErrFencedLeaderEpoch,
+	ErrInvalidUpdateVersion, ErrIneligibleReplica,
+	ErrElectionNotNeeded, ErrPreferredLeaderNotAvailable, ErrEligibleLeadersNotAvailable,
 }
 
 // ErrorMessage returns the client-facing message of err: the text after the

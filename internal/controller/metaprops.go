@@ -37,35 +37,29 @@ func NewClusterID() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// loadOrCreateMetaProperties reads dir/meta.properties, or writes a new one
-// for nodeID with clusterID (random if empty).
-func loadOrCreateMetaProperties(dir string, nodeID int32, clusterID string, now time.Time) (metaProperties, error) {
+// readMetaProperties reads dir/meta.properties if it exists (found) and
+// checks it against this node's id and the requested cluster id (if any).
+// A missing file is written by Start once the metadata log has a cluster id.
+func readMetaProperties(dir string, nodeID int32, clusterID string) (mp metaProperties, found bool, err error) {
 	path := filepath.Join(dir, metaPropertiesName)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		if clusterID == "" {
-			clusterID = NewClusterID()
-		}
-		mp := metaProperties{ClusterID: clusterID, NodeID: nodeID}
-		if err := writeMetaProperties(path, mp, now); err != nil {
-			return mp, err
-		}
-		return mp, nil
+		return metaProperties{}, false, nil
 	}
 	if err != nil {
-		return metaProperties{}, fmt.Errorf("controller: read %s: %w", path, err)
+		return mp, false, fmt.Errorf("controller: read %s: %w", path, err)
 	}
-	mp, err := parseMetaProperties(data)
+	mp, err = parseMetaProperties(data)
 	if err != nil {
-		return mp, fmt.Errorf("controller: %s: %w", path, err)
+		return mp, false, fmt.Errorf("controller: %s: %w", path, err)
 	}
 	if mp.NodeID != nodeID {
-		return mp, fmt.Errorf("controller: %s has node.id=%d but this node is configured with node.id=%d", path, mp.NodeID, nodeID)
+		return mp, false, fmt.Errorf("controller: %s has node.id=%d but this node is configured with node.id=%d", path, mp.NodeID, nodeID)
 	}
 	if clusterID != "" && clusterID != mp.ClusterID {
-		return mp, fmt.Errorf("controller: %s has cluster.id=%s but %s was requested", path, mp.ClusterID, clusterID)
+		return mp, false, fmt.Errorf("controller: %s has cluster.id=%s but %s was requested", path, mp.ClusterID, clusterID)
 	}
-	return mp, nil
+	return mp, true, nil
 }
 
 func parseMetaProperties(data []byte) (metaProperties, error) {

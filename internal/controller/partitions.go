@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 
 	"github.com/strom-project/strom/internal/metadata"
 )
@@ -24,13 +23,12 @@ func (c *Controller) CreatePartitions(ctx context.Context, reqs []CreatePartitio
 		}
 	}
 	err := c.do(ctx, func() {
-		if err := ctx.Err(); err != nil {
+		im, err := c.activeImage(ctx)
+		if err != nil {
 			setAll(err)
 			return
 		}
-		im := c.Image()
-		brokers := im.UnfencedBrokers()
-		rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+		pl := newPlacer(im)
 		seen := map[string]int{}
 		for _, r := range reqs {
 			seen[r.Topic]++
@@ -42,7 +40,7 @@ func (c *Controller) CreatePartitions(ctx context.Context, reqs []CreatePartitio
 				results[i].Err = fmt.Errorf("%w: Duplicate topic name.", ErrInvalidRequest)
 				continue
 			}
-			more, err := growTopic(im, brokers, r, rng)
+			more, err := growTopic(im, pl, r)
 			if err == nil && len(recs)+len(more) > maxRecordsPerRequest {
 				err = fmt.Errorf("%w: Unable to perform excessively large batch operation.", ErrInvalidRequest)
 			}
@@ -56,7 +54,7 @@ func (c *Controller) CreatePartitions(ctx context.Context, reqs []CreatePartitio
 		if validateOnly {
 			return
 		}
-		if err := c.propose(ctx, recs); err != nil {
+		if _, err := c.propose(ctx, recs); err != nil {
 			for _, i := range ok {
 				results[i].Err = err
 			}
@@ -68,7 +66,7 @@ func (c *Controller) CreatePartitions(ctx context.Context, reqs []CreatePartitio
 	return results
 }
 
-func growTopic(im *metadata.Image, brokers []int32, r CreatePartitions, rng *rand.Rand) ([]metadata.Record, error) {
+func growTopic(im *metadata.Image, pl *placer, r CreatePartitions) ([]metadata.Record, error) {
 	t := im.Topics[r.Topic]
 	if t == nil {
 		return nil, fmt.Errorf("%w: The topic '%s' does not exist.", ErrUnknownTopic, r.Topic)
@@ -95,15 +93,18 @@ func growTopic(im *metadata.Image, brokers []int32, r CreatePartitions, rng *ran
 			}
 		}
 		assignments = r.Assignments
+		for _, reps := range assignments {
+			pl.add(reps)
+		}
 	} else {
 		rf := int16(1)
 		if cur > 0 {
 			rf = int16(len(t.Partitions[0].Replicas))
 		}
 		var err error
-		if assignments, err = placeReplicas(brokers, cur, add, rf, rng); err != nil {
+		if assignments, err = pl.place(add, rf); err != nil {
 			return nil, err
 		}
 	}
-	return partitionRecords(t.ID, cur, assignments), nil
+	return partitionRecords(im, t.ID, cur, assignments), nil
 }

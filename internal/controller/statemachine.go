@@ -60,6 +60,9 @@ func (sm *stateMachine) Snapshot() ([]byte, error) {
 
 func (sm *stateMachine) publish(next *metadata.Image) {
 	prev := sm.image.Swap(next)
+	if next.ClusterID != "" {
+		sm.clusterOnce.Do(func() { close(sm.clusterIDc) })
+	}
 	sm.subsMu.Lock()
 	subs := sm.subs
 	sm.subsMu.Unlock()

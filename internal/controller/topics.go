@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"math/rand/v2"
 	"slices"
 
 	"github.com/strom-project/strom/internal/metadata"
@@ -24,28 +23,34 @@ const (
 // Err wraps one of the package's errors with Kafka's message for the client.
 // The valid topics of one request are committed as one atomic batch.
 func (c *Controller) CreateTopics(ctx context.Context, topics []CreateTopic, validateOnly bool) []CreateTopicResult {
-	return c.createTopics(ctx, topics, validateOnly, false)
+	return c.createTopics(ctx, topics, validateOnly)
 }
 
-// CreateInternalTopic creates an internal topic (Topic.Internal, e.g.
-// __consumer_offsets) the same way; ErrTopicExists if it already exists.
+// CreateInternalTopic creates an internal topic (e.g. __consumer_offsets)
+// the same way; ErrTopicExists if it already exists. Whether a topic is
+// internal follows from its name (isInternalTopic) on every creation path.
 func (c *Controller) CreateInternalTopic(ctx context.Context, t CreateTopic) CreateTopicResult {
-	return c.createTopics(ctx, []CreateTopic{t}, false, true)[0]
+	return c.createTopics(ctx, []CreateTopic{t}, false)[0]
 }
 
-func (c *Controller) createTopics(ctx context.Context, topics []CreateTopic, validateOnly, internal bool) []CreateTopicResult {
+// isInternalTopic reports whether Kafka treats name as an internal topic
+// (Topic.isInternal): the group and transaction coordinators' logs.
+func isInternalTopic(name string) bool {
+	return name == "__consumer_offsets" || name == "__transaction_state"
+}
+
+func (c *Controller) createTopics(ctx context.Context, topics []CreateTopic, validateOnly bool) []CreateTopicResult {
 	results := make([]CreateTopicResult, len(topics))
 	for i, t := range topics {
 		results[i].Name = t.Name
 	}
 	err := c.do(ctx, func() {
-		if err := ctx.Err(); err != nil {
+		im, err := c.activeImage(ctx)
+		if err != nil {
 			setErr(results, err)
 			return
 		}
-		b := topicBatch{c: c, im: c.Image(), internal: internal, pending: map[string]string{}}
-		b.brokers = b.im.UnfencedBrokers()
-		b.rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+		b := topicBatch{c: c, im: im, placer: newPlacer(im), pending: map[string]string{}}
 		seen := map[string]int{}
 		for _, t := range topics {
 			seen[t.Name]++
@@ -67,7 +72,7 @@ func (c *Controller) createTopics(ctx context.Context, topics []CreateTopic, val
 			}
 			return
 		}
-		if err := c.propose(ctx, b.recs); err != nil {
+		if _, err := c.propose(ctx, b.recs); err != nil {
 			for _, i := range ok {
 				results[i].ID, results[i].Err = metadata.Uuid{}, err
 			}
@@ -89,13 +94,11 @@ func setErr(results []CreateTopicResult, err error) {
 
 // topicBatch accumulates the records of one CreateTopics request.
 type topicBatch struct {
-	c        *Controller
-	im       *metadata.Image
-	brokers  []int32
-	rng      *rand.Rand
-	internal bool
-	pending  map[string]string // unifyCollision(name) → name, for this request
-	recs     []metadata.Record
+	c       *Controller
+	im      *metadata.Image
+	placer  *placer
+	pending map[string]string // unifyCollision(name) → name, for this request
+	recs    []metadata.Record
 }
 
 // add validates t against the image and the request so far and, if valid,
@@ -128,8 +131,8 @@ func (b *topicBatch) add(t CreateTopic) CreateTopicResult {
 	for b.im.TopicsByID[id] != nil {
 		id = metadata.RandomUuid()
 	}
-	b.recs = append(b.recs, &metadata.TopicRecord{Name: t.Name, ID: id, Internal: b.internal})
-	b.recs = append(b.recs, partitionRecords(id, 0, assignments)...)
+	b.recs = append(b.recs, &metadata.TopicRecord{Name: t.Name, ID: id, Internal: isInternalTopic(t.Name)})
+	b.recs = append(b.recs, partitionRecords(b.im, id, 0, assignments)...)
 	for _, k := range slices.Sorted(maps.Keys(t.Configs)) {
 		v := t.Configs[k]
 		b.recs = append(b.recs, &metadata.ConfigRecord{ResourceType: metadata.TopicResource, ResourceName: t.Name, Name: k, Value: &v})
@@ -145,7 +148,11 @@ func (b *topicBatch) add(t CreateTopic) CreateTopicResult {
 // assignments returns the replica lists of t's partitions, manual or placed.
 func (b *topicBatch) assignments(t CreateTopic) ([][]int32, error) {
 	if len(t.Assignments) > 0 {
-		return b.manualAssignments(t)
+		out, err := b.manualAssignments(t)
+		for _, reps := range out {
+			b.placer.add(reps)
+		}
+		return out, err
 	}
 	n, rf := t.NumPartitions, t.ReplicationFactor
 	if n == -1 {
@@ -163,7 +170,7 @@ func (b *topicBatch) assignments(t CreateTopic) ([][]int32, error) {
 	if rf <= 0 {
 		return nil, fmt.Errorf("%w: Replication factor must be larger than 0, or -1 to use the default value.", ErrInvalidReplicationFactor)
 	}
-	return placeReplicas(b.brokers, 0, n, rf, b.rng)
+	return b.placer.place(n, rf)
 }
 
 func (b *topicBatch) manualAssignments(t CreateTopic) ([][]int32, error) {

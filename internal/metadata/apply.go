@@ -56,9 +56,13 @@ func (b *builder) apply(r Record) error {
 		}
 		b.next.ClusterID = r.ClusterID
 	case *RegisterBrokerRecord:
-		b.copyBrokers()
-		b.next.Brokers[r.ID] = &Broker{ID: r.ID, Epoch: r.Epoch, Rack: cloneStr(r.Rack),
-			Endpoints: slices.Clone(r.Endpoints), Fenced: r.Fenced}
+		return b.registerBroker(r)
+	case *FenceBrokerRecord:
+		return b.changeBroker(r.ID, r.Epoch, BrokerFence, 0)
+	case *UnfenceBrokerRecord:
+		return b.changeBroker(r.ID, r.Epoch, BrokerUnfence, 0)
+	case *BrokerRegistrationChangeRecord:
+		return b.changeBroker(r.ID, r.Epoch, r.Fenced, r.InControlledShutdown)
 	case *TopicRecord:
 		return b.topic(r)
 	case *PartitionRecord:
@@ -77,6 +81,53 @@ func (b *builder) apply(r Record) error {
 	default:
 		return invalid("record type %T has no apply rule", r)
 	}
+	return nil
+}
+
+func (b *builder) registerBroker(r *RegisterBrokerRecord) error {
+	if r.ID < 0 {
+		return invalid("broker id %d is negative", r.ID)
+	}
+	epoch := r.Epoch
+	if epoch == 0 {
+		epoch = int64(b.next.Offset)
+	}
+	if old := b.next.Brokers[r.ID]; old != nil && epoch <= old.Epoch {
+		return invalid("broker %d epoch %d does not grow from %d", r.ID, epoch, old.Epoch)
+	}
+	b.copyBrokers()
+	b.next.Brokers[r.ID] = &Broker{ID: r.ID, Epoch: epoch, IncarnationID: r.IncarnationID, Rack: cloneStr(r.Rack),
+		Endpoints: slices.Clone(r.Endpoints), Fenced: r.Fenced, InControlledShutdown: r.InControlledShutdown}
+	return nil
+}
+
+// changeBroker applies a fencing change (BrokerFence, BrokerUnfence or
+// BrokerFenceNoChange) and a controlled-shutdown change (0 or 1) to the
+// registration of broker id at epoch.
+func (b *builder) changeBroker(id int32, epoch int64, fenced, inControlledShutdown int8) error {
+	old := b.next.Brokers[id]
+	switch {
+	case old == nil:
+		return invalid("broker %d is not registered", id)
+	case old.Epoch != epoch:
+		return invalid("broker %d has epoch %d, not %d", id, old.Epoch, epoch)
+	case fenced < BrokerUnfence || fenced > BrokerFence:
+		return invalid("broker %d: bad fencing change %d", id, fenced)
+	case inControlledShutdown != 0 && inControlledShutdown != 1:
+		return invalid("broker %d: bad controlled shutdown change %d", id, inControlledShutdown)
+	}
+	nb := *old
+	switch fenced {
+	case BrokerFence:
+		nb.Fenced = true
+	case BrokerUnfence:
+		nb.Fenced = false
+	}
+	if inControlledShutdown == 1 {
+		nb.InControlledShutdown = true
+	}
+	b.copyBrokers()
+	b.next.Brokers[id] = &nb
 	return nil
 }
 
@@ -156,19 +207,7 @@ func (b *builder) partitionChange(r *PartitionChangeRecord) error {
 	if r.Replicas != nil && len(r.Replicas) == 0 {
 		return invalid("partition %d of %q: empty replica set", r.Partition, t.Name)
 	}
-	p := *t.Partitions[r.Partition]
-	if r.Leader != NoLeaderChange && r.Leader != p.Leader {
-		p.Leader = r.Leader
-		p.LeaderEpoch++
-	}
-	if r.ISR != nil {
-		p.ISR = slices.Clone(r.ISR)
-	}
-	if r.Replicas != nil {
-		p.Replicas = slices.Clone(r.Replicas)
-	}
-	p.PartitionEpoch++
-	t.Partitions[r.Partition] = &p
+	t.Partitions[r.Partition] = t.Partitions[r.Partition].WithChange(r)
 	return nil
 }
 

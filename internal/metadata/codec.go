@@ -95,13 +95,19 @@ func decodeRecord(typ RecordType, ver uint32, body []byte) (Record, error) {
 		rec = new(ConfigRecord)
 	case ProducerIdsRecordType:
 		rec = new(ProducerIdsRecord)
+	case FenceBrokerRecordType:
+		rec = new(FenceBrokerRecord)
+	case UnfenceBrokerRecordType:
+		rec = new(UnfenceBrokerRecord)
+	case BrokerRegistrationChangeRecordType:
+		rec = new(BrokerRegistrationChangeRecord)
 	default:
 		return nil, fmt.Errorf("%w: unknown record type %d", ErrCorrupt, typ)
 	}
 	if ver > uint32(rec.version()) {
 		return nil, fmt.Errorf("%w: %s record version %d is newer than %d", ErrCorrupt, typ, ver, rec.version())
 	}
-	d := decoder{r: kbin.Reader{Src: body}}
+	d := decoder{r: kbin.Reader{Src: body}, ver: uint16(ver)}
 	d.record(rec)
 	if err := d.done(); err != nil {
 		return nil, fmt.Errorf("%s record: %w", typ, err)
@@ -113,6 +119,7 @@ func decodeRecord(typ RecordType, ver uint32, body []byte) (Record, error) {
 // failure every read returns a zero value and done reports the error.
 type decoder struct {
 	r   kbin.Reader
+	ver uint16 // the record's encoding version
 	err error
 }
 

@@ -21,6 +21,10 @@ func (d *decoder) record(rec Record) {
 			}
 		}
 		r.Fenced = d.bool()
+		if d.ver >= 1 {
+			r.IncarnationID = d.r.Uuid()
+			r.InControlledShutdown = d.bool()
+		}
 	case *TopicRecord:
 		r.Name = d.string()
 		r.ID = d.r.Uuid()
@@ -50,6 +54,17 @@ func (d *decoder) record(rec Record) {
 		r.BrokerID = d.r.Int32()
 		r.BrokerEpoch = d.r.Int64()
 		r.NextProducerID = d.r.Int64()
+	case *FenceBrokerRecord:
+		r.ID = d.r.Int32()
+		r.Epoch = d.r.Int64()
+	case *UnfenceBrokerRecord:
+		r.ID = d.r.Int32()
+		r.Epoch = d.r.Int64()
+	case *BrokerRegistrationChangeRecord:
+		r.ID = d.r.Int32()
+		r.Epoch = d.r.Int64()
+		r.Fenced = d.r.Int8()
+		r.InControlledShutdown = d.r.Int8()
 	default:
 		panic("metadata: decoder has no case for a registered record type")
 	}
@@ -68,7 +83,9 @@ func (r *RegisterBrokerRecord) appendBody(dst []byte) []byte {
 		dst = appendString(dst, e.Host)
 		dst = kbin.AppendInt32(dst, e.Port)
 	}
-	return kbin.AppendBool(dst, r.Fenced)
+	dst = kbin.AppendBool(dst, r.Fenced)
+	dst = kbin.AppendUuid(dst, r.IncarnationID)
+	return kbin.AppendBool(dst, r.InControlledShutdown)
 }
 
 func (r *TopicRecord) appendBody(dst []byte) []byte {
@@ -108,4 +125,21 @@ func (r *ProducerIdsRecord) appendBody(dst []byte) []byte {
 	dst = kbin.AppendInt32(dst, r.BrokerID)
 	dst = kbin.AppendInt64(dst, r.BrokerEpoch)
 	return kbin.AppendInt64(dst, r.NextProducerID)
+}
+
+func (r *FenceBrokerRecord) appendBody(dst []byte) []byte {
+	dst = kbin.AppendInt32(dst, r.ID)
+	return kbin.AppendInt64(dst, r.Epoch)
+}
+
+func (r *UnfenceBrokerRecord) appendBody(dst []byte) []byte {
+	dst = kbin.AppendInt32(dst, r.ID)
+	return kbin.AppendInt64(dst, r.Epoch)
+}
+
+func (r *BrokerRegistrationChangeRecord) appendBody(dst []byte) []byte {
+	dst = kbin.AppendInt32(dst, r.ID)
+	dst = kbin.AppendInt64(dst, r.Epoch)
+	dst = kbin.AppendInt8(dst, r.Fenced)
+	return kbin.AppendInt8(dst, r.InControlledShutdown)
 }

@@ -27,6 +27,12 @@ func sampleRecords() []Record {
 		&ConfigRecord{ResourceType: TopicResource, ResourceName: "orders", Name: "segment.ms", Value: nil},
 		&ProducerIdsRecord{BrokerID: 1, BrokerEpoch: 7, NextProducerID: 1000},
 		&RemoveTopicRecord{ID: Uuid{9}},
+		&RegisterBrokerRecord{ID: 3, IncarnationID: Uuid{3, 3}, Rack: str("r2"), Fenced: true},
+		&RegisterBrokerRecord{ID: 4, Epoch: 9, IncarnationID: Uuid{4}, Endpoints: []Endpoint{}, InControlledShutdown: true},
+		&UnfenceBrokerRecord{ID: 2, Epoch: 1},
+		&FenceBrokerRecord{ID: 2, Epoch: 1},
+		&BrokerRegistrationChangeRecord{ID: 1, Epoch: 7, Fenced: BrokerUnfence, InControlledShutdown: 1},
+		&BrokerRegistrationChangeRecord{ID: 1, Epoch: 7, Fenced: BrokerFence},
 	}
 }
 
@@ -43,6 +49,20 @@ func TestBatchRoundTrip(t *testing.T) {
 		if d := cmp.Diff(recs, got); d != "" {
 			t.Fatalf("round trip (-want +got):\n%s", d)
 		}
+	}
+}
+
+// TestDecodeRegisterBrokerV0: version 0 of RegisterBrokerRecord (logs
+// written before incarnation ids) still decodes, with the new fields zero.
+func TestDecodeRegisterBrokerV0(t *testing.T) {
+	v0 := []byte("\x01\x01\x00\x00\x0f\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x01")
+	got, err := DecodeBatch(v0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Record{&RegisterBrokerRecord{ID: 2, Epoch: 1, Fenced: true}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("(-want +got):\n%s", d)
 	}
 }
 
@@ -64,6 +84,9 @@ func TestDecodeBatchRejects(t *testing.T) {
 		{"body too long", []byte{1, 1, byte(RemoveTopicRecordType), 0, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
 		{"huge array", []byte{1, 1, byte(PartitionRecordType), 0, 24, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x0f}},
 		{"bad bool", []byte{1, 1, byte(TopicRecordType), 0, 19, 2, 'a', 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 7}},
+		{"fence broker short", []byte{1, 1, byte(FenceBrokerRecordType), 0, 4, 0, 0, 0, 1}},
+		{"unfence broker long", []byte{1, 1, byte(UnfenceBrokerRecordType), 0, 13, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0}},
+		{"register broker v2", []byte{1, 1, byte(RegisterBrokerRecordType), 2, 0}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

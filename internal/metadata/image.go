@@ -40,12 +40,27 @@ type Partition struct {
 
 // Broker is a registered broker.
 type Broker struct {
-	ID        int32
-	Epoch     int64
-	Rack      *string
-	Endpoints []Endpoint
-	Fenced    bool
+	ID int32
+	// Epoch is the broker epoch: the offset of the entry that registered
+	// this incarnation (Kafka's scheme), so a broker whose metadata offset
+	// reached Epoch has seen its own registration. It grows with every
+	// registration.
+	Epoch         int64
+	IncarnationID Uuid // zero for registrations written before it existed
+	Rack          *string
+	Endpoints     []Endpoint
+	// Fenced brokers lead no partition and join no ISR. A registration
+	// starts fenced; the controller unfences a broker that heartbeats and
+	// has caught up with the metadata log.
+	Fenced bool
+	// InControlledShutdown: the broker asked to shut down; it is moving its
+	// leaderships away and may not join ISRs or be elected leader.
+	InControlledShutdown bool
 }
+
+// Active reports whether the broker may lead partitions and join ISRs:
+// unfenced and not in controlled shutdown (Kafka's isActive).
+func (b *Broker) Active() bool { return b != nil && !b.Fenced && !b.InControlledShutdown }
 
 // Endpoint is one advertised listener of a broker.
 type Endpoint struct {

@@ -61,7 +61,8 @@ func (im *Image) Records() []Record {
 	slices.Sort(ids)
 	for _, id := range ids {
 		b := im.Brokers[id]
-		recs = append(recs, &RegisterBrokerRecord{ID: b.ID, Epoch: b.Epoch, Rack: b.Rack, Endpoints: b.Endpoints, Fenced: b.Fenced})
+		recs = append(recs, &RegisterBrokerRecord{ID: b.ID, Epoch: b.Epoch, IncarnationID: b.IncarnationID,
+			Rack: b.Rack, Endpoints: b.Endpoints, Fenced: b.Fenced, InControlledShutdown: b.InControlledShutdown})
 	}
 	for _, name := range im.SortedTopicNames() {
 		t := im.Topics[name]
@@ -98,3 +99,23 @@ func (im *Image) Records() []Record {
 
 // BrokerConfigName is the ConfigResource name of broker id's own configs.
 func BrokerConfigName(id int32) string { return strconv.Itoa(int(id)) }
+
+// WithChange returns p with change applied (change must name p's partition;
+// p is not modified). This is the one rule for partition changes, used by
+// Apply and by the controller to predict the outcome of a change: a leader
+// change bumps LeaderEpoch, every change bumps PartitionEpoch.
+func (p *Partition) WithChange(change *PartitionChangeRecord) *Partition {
+	c := *p
+	if change.Leader != NoLeaderChange && change.Leader != c.Leader {
+		c.Leader = change.Leader
+		c.LeaderEpoch++
+	}
+	if change.ISR != nil {
+		c.ISR = slices.Clone(change.ISR)
+	}
+	if change.Replicas != nil {
+		c.Replicas = slices.Clone(change.Replicas)
+	}
+	c.PartitionEpoch++
+	return &c
+}

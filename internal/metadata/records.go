@@ -12,9 +12,13 @@ const (
 	PartitionRecordType       RecordType = 3
 	ConfigRecordType          RecordType = 4
 	PartitionChangeRecordType RecordType = 5
+	FenceBrokerRecordType     RecordType = 7
+	UnfenceBrokerRecordType   RecordType = 8
 	RemoveTopicRecordType     RecordType = 9
 	ProducerIdsRecordType     RecordType = 15
-	ClusterIDRecordType       RecordType = 100
+	// BrokerRegistrationChangeRecordType is Kafka's apiKey 17.
+	BrokerRegistrationChangeRecordType RecordType = 17
+	ClusterIDRecordType                RecordType = 100
 )
 
 func (t RecordType) String() string {
@@ -29,6 +33,12 @@ func (t RecordType) String() string {
 		return "Config"
 	case PartitionChangeRecordType:
 		return "PartitionChange"
+	case FenceBrokerRecordType:
+		return "FenceBroker"
+	case UnfenceBrokerRecordType:
+		return "UnfenceBroker"
+	case BrokerRegistrationChangeRecordType:
+		return "BrokerRegistrationChange"
 	case RemoveTopicRecordType:
 		return "RemoveTopic"
 	case ProducerIdsRecordType:
@@ -49,20 +59,66 @@ type Record interface {
 	appendBody(dst []byte) []byte
 }
 
-// ClusterIDRecord sets the cluster id. It is the first record of every
-// metadata log (the bootstrap snapshot) and of every snapshot.
+// ClusterIDRecord sets the cluster id, once. The first active controller of
+// a new cluster writes it (logs made before multi-voter quorums carry it in
+// their bootstrap snapshot); every snapshot starts with it.
 type ClusterIDRecord struct {
 	ClusterID string
 }
 
-// RegisterBrokerRecord registers (or re-registers) a broker. Epoch is chosen
-// by the controller and grows with every registration of the same id.
+// RegisterBrokerRecord registers (or re-registers) a broker, replacing its
+// previous registration wholesale.
+//
+// Epoch is the broker epoch. Like Kafka, Strom uses the offset of the
+// registration as the epoch: the controller writes Epoch 0, which Apply
+// resolves to the offset of the entry holding the record (the controller
+// cannot know that offset before proposing). Snapshots write the resolved
+// value. An epoch never shrinks for a broker id. Logs written before
+// version 1 carry small explicit per-broker counters instead, which offsets
+// always exceed, so epochs still grow after an upgrade.
+//
+// Version 1 adds IncarnationID and InControlledShutdown.
 type RegisterBrokerRecord struct {
-	ID        int32
-	Epoch     int64
-	Rack      *string
-	Endpoints []Endpoint
-	Fenced    bool
+	ID                   int32
+	Epoch                int64 // 0: the offset of this record's entry
+	IncarnationID        Uuid  // random per broker process start (v1+)
+	Rack                 *string
+	Endpoints            []Endpoint
+	Fenced               bool
+	InControlledShutdown bool // v1+; only snapshots write true
+}
+
+// FenceBrokerRecord fences a broker (Kafka's apiKey 7): it may no longer
+// lead partitions nor join ISRs. Epoch must be the broker's current epoch.
+type FenceBrokerRecord struct {
+	ID    int32
+	Epoch int64
+}
+
+// UnfenceBrokerRecord unfences a broker (Kafka's apiKey 8). Epoch must be
+// the broker's current epoch.
+type UnfenceBrokerRecord struct {
+	ID    int32
+	Epoch int64
+}
+
+// Values of BrokerRegistrationChangeRecord.Fenced, as in Kafka.
+const (
+	BrokerUnfence       int8 = -1
+	BrokerFenceNoChange int8 = 0
+	BrokerFence         int8 = 1
+)
+
+// BrokerRegistrationChangeRecord changes the state of a registration
+// (Kafka's apiKey 17). Epoch must be the broker's current epoch.
+type BrokerRegistrationChangeRecord struct {
+	ID    int32
+	Epoch int64
+	// Fenced: BrokerUnfence, BrokerFenceNoChange or BrokerFence.
+	Fenced int8
+	// InControlledShutdown: 0 no change, 1 the broker entered controlled
+	// shutdown. Only a new registration leaves controlled shutdown.
+	InControlledShutdown int8
 }
 
 // TopicRecord creates a topic with no partitions; PartitionRecords follow.
@@ -128,12 +184,20 @@ func (*PartitionChangeRecord) Type() RecordType { return PartitionChangeRecordTy
 func (*RemoveTopicRecord) Type() RecordType     { return RemoveTopicRecordType }
 func (*ConfigRecord) Type() RecordType          { return ConfigRecordType }
 func (*ProducerIdsRecord) Type() RecordType     { return ProducerIdsRecordType }
+func (*FenceBrokerRecord) Type() RecordType     { return FenceBrokerRecordType }
+func (*UnfenceBrokerRecord) Type() RecordType   { return UnfenceBrokerRecordType }
+func (*BrokerRegistrationChangeRecord) Type() RecordType {
+	return BrokerRegistrationChangeRecordType
+}
 
-func (*ClusterIDRecord) version() uint16       { return 0 }
-func (*RegisterBrokerRecord) version() uint16  { return 0 }
-func (*TopicRecord) version() uint16           { return 0 }
-func (*PartitionRecord) version() uint16       { return 0 }
-func (*PartitionChangeRecord) version() uint16 { return 0 }
-func (*RemoveTopicRecord) version() uint16     { return 0 }
-func (*ConfigRecord) version() uint16          { return 0 }
-func (*ProducerIdsRecord) version() uint16     { return 0 }
+func (*ClusterIDRecord) version() uint16                { return 0 }
+func (*RegisterBrokerRecord) version() uint16           { return 1 }
+func (*TopicRecord) version() uint16                    { return 0 }
+func (*PartitionRecord) version() uint16                { return 0 }
+func (*PartitionChangeRecord) version() uint16          { return 0 }
+func (*RemoveTopicRecord) version() uint16              { return 0 }
+func (*ConfigRecord) version() uint16                   { return 0 }
+func (*ProducerIdsRecord) version() uint16              { return 0 }
+func (*FenceBrokerRecord) version() uint16              { return 0 }
+func (*UnfenceBrokerRecord) version() uint16            { return 0 }
+func (*BrokerRegistrationChangeRecord) version() uint16 { return 0 }

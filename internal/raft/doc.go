@@ -9,7 +9,7 @@
 //		Bootstrap:    initialSnapshotData,  // used only on an empty Dir
 //		StateMachine: sm,                   // Restore / Apply / Snapshot
 //	})
-//	err = n.WaitReady(ctx)                  // leader, log replayed into sm
+//	err = n.WaitReady(ctx)                  // log replayed into sm, leader known
 //	index, err := n.Propose(ctx, data)      // returns once committed and applied
 //	err = n.Stop()
 //
@@ -47,6 +47,39 @@
 // of every index (a new leader may overwrite a suffix), rebuilds a
 // raft.MemoryStorage, and the loop then re-applies committed entries.
 //
-// Multi-voter quorums (controller.quorum.voters) plug in through Transport
-// and Node.Step; a sole voter uses NopTransport.
+// Multi-voter quorums (controller.quorum.voters) talk through a
+// TCPTransport; a sole voter uses NopTransport:
+//
+//	tr := raft.NewTCPTransport(self, peers, logger) // node id → CONTROLLER host:port
+//	n, err := raft.Start(raft.Config{..., Voters: ids, Transport: tr})
+//	tr.SetNode(n)
+//	// CONTROLLER listener: a connection whose first 4 bytes are
+//	// RaftPreface (negative as an int32, so never a Kafka request size)
+//	// goes to tr.ServeConn.
+//	...
+//	n.Stop()  // a leader first hands leadership over
+//	tr.Close()
+//
+// Every voter bootstraps the same snapshot (Bootstrap, the configured
+// voters) at index 1, so a new quorum starts identical and elects after an
+// election timeout. Connections are one-way (wire.go): each node dials every
+// peer it sends to, writes the preface, a hello with its node id, then
+// CRC-checked frames of raftpb.Message; the receiver only reads. Send never
+// blocks the loop: per-peer bounded queues drop on overflow, and lost sends
+// come back as ReportUnreachable / ReportSnapshot, which the loop feeds to
+// raft (a lost MsgSnap must be reported, or raft waits on that follower
+// forever).
+//
+// Roles: IsActive is true while this node leads and has applied the first
+// entry of its term, so its state machine includes everything committed
+// before; it is what the active controller checks. WaitReady returns the
+// first time the state machine is current: on the leader when it is active,
+// on a follower once it applied up to a read index (raft's ReadIndex) that
+// the leader confirmed. A leader that loses leadership fails its pending
+// proposals with ErrProposalDropped; they may still commit under the next
+// leader (indeterminate, like a timed-out Kafka request).
+//
+// A follower too far behind (the leader compacted the entries it needs)
+// gets the leader's latest snapshot as a MsgSnap, writes it, rewrites its
+// WAL and Restores its state machine from it.
 package raft

@@ -7,7 +7,8 @@ import (
 	"hash/crc32"
 )
 
-// Every record in the WAL and the snapshot file is one frame:
+// Every record in the WAL and the snapshot file, and every record a raft
+// connection carries after its preface (wire.go), is one frame:
 //
 //	frame := length:u32 crc:u32 payload[length]      (big-endian)
 //	crc   =  CRC-32C (Castagnoli) of payload
@@ -32,6 +33,8 @@ const (
 	kindEntry     frameKind = 1 // index:u64 term:u64 type:u8 data
 	kindHardState frameKind = 2 // term:u64 vote:u64 commit:u64
 	kindSnapshot  frameKind = 3 // index:u64 term:u64 confLen:u32 conf(proto ConfState) data
+	kindHello     frameKind = 4 // (wire) nodeID:i32, the sender's Kafka node id
+	kindMessage   frameKind = 5 // (wire) a marshalled raftpb.Message
 )
 
 var errTorn = errors.New("raft: torn or corrupt frame")

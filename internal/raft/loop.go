@@ -13,8 +13,12 @@ import (
 )
 
 // maxProposalsPerReady bounds how many queued proposals share one Ready
-// (and so one fsync: group commit).
-const maxProposalsPerReady = 256
+// (and so one fsync: group commit); maxStepsPerReady does the same for peer
+// messages.
+const (
+	maxProposalsPerReady = 256
+	maxStepsPerReady     = 64
+)
 
 // run is the loop goroutine. Every event (tick, proposal, peer message) is
 // followed by draining Ready, so when a proposal is handled every entry raft
@@ -24,14 +28,13 @@ func (n *Node) run() {
 	defer ticker.Stop()
 	err := n.loop(ticker.C)
 	n.err = err
-	for _, p := range n.waiters {
-		p.done <- err
-	}
-	n.waiters = nil
+	n.failWaiters(err)
 	if cerr := n.disk.wal.close(); cerr != nil && errors.Is(err, ErrStopped) {
 		n.err = fmt.Errorf("raft: close wal: %w", cerr)
 	}
+	n.active.Store(false)
 	n.leader.Store(-1)
+	n.watch.fire()
 	close(n.done)
 }
 
@@ -43,19 +46,38 @@ func (n *Node) loop(tick <-chan time.Time) error {
 			return fmt.Errorf("raft: campaign: %w", err)
 		}
 	}
+	stopc := n.stopc
 	for {
 		if err := n.drain(); err != nil {
 			n.log.Error("metadata log failed; stopping the raft node", "err", err)
 			return err
 		}
-		select {
-		case <-n.stopc:
+		if n.resign != nil && n.resigned() {
 			return ErrStopped
+		}
+		select {
+		case <-stopc:
+			if !n.startResign() {
+				return ErrStopped
+			}
+			stopc = nil // resigning: keep running until resigned
 		case <-tick:
 			n.rn.Tick()
+			n.readTick()
+			if n.resign != nil {
+				n.resign.ticks--
+			}
 		case m := <-n.stepc:
-			// Errors here are raft rejecting a stale or foreign message.
-			_ = n.rn.Step(m)
+			n.step(m)
+			for i := 1; i < maxStepsPerReady; i++ {
+				select {
+				case m := <-n.stepc:
+					n.step(m)
+					continue
+				default:
+				}
+				break
+			}
 		case p := <-n.propc:
 			n.propose(p)
 			for i := 1; i < maxProposalsPerReady; i++ {
@@ -67,11 +89,24 @@ func (n *Node) loop(tick <-chan time.Time) error {
 				}
 				break
 			}
+		case f := <-n.callc:
+			f()
+		case <-n.fb.c:
+			n.applyFeedback()
 		}
 	}
 }
 
+func (n *Node) step(m *pb.Message) {
+	// Errors here are raft rejecting a stale or foreign message.
+	_ = n.rn.Step(m)
+}
+
 func (n *Node) propose(p *proposal) {
+	if n.resign != nil {
+		p.done <- ErrStopped
+		return
+	}
 	if !n.isLeader {
 		p.done <- ErrNotLeader
 		return
@@ -87,34 +122,38 @@ func (n *Node) propose(p *proposal) {
 }
 
 func (n *Node) drain() error {
-	for n.rn.HasReady() {
-		if err := n.handleReady(n.rn.Ready()); err != nil {
-			return err
+	for {
+		for n.rn.HasReady() {
+			if err := n.handleReady(n.rn.Ready()); err != nil {
+				return err
+			}
+		}
+		if !n.requestRead() {
+			return nil
 		}
 	}
-	return nil
 }
 
+// handleReady persists, sends and applies one Ready. Order matters: a
+// snapshot and entries are durable before any message that acknowledges
+// them leaves, and before anything is applied.
 func (n *Node) handleReady(rd raft.Ready) error {
+	lostLeadership := false
 	if rd.SoftState != nil {
-		n.softState(rd.SoftState)
+		lostLeadership = n.softState(rd.SoftState)
 	}
 	if !raft.IsEmptySnap(rd.Snapshot) {
 		if err := n.installSnapshot(rd.Snapshot); err != nil {
 			return err
 		}
 	}
-	if rd.HardState != nil {
-		n.hs = rd.HardState
-	}
-	var hs *pb.HardState
-	if rd.HardState != nil {
-		hs = rd.HardState
-	}
+	hs := rd.HardState
 	if err := n.disk.wal.save(hs, rd.Entries, rd.MustSync); err != nil {
 		return err
 	}
 	if hs != nil {
+		n.hs = hs
+		n.term.Store(hs.GetTerm())
 		if err := n.disk.mem.SetHardState(hs); err != nil {
 			return err
 		}
@@ -126,9 +165,16 @@ func (n *Node) handleReady(rd raft.Ready) error {
 		n.last = rd.Entries[len(rd.Entries)-1].GetIndex()
 	}
 	n.cfg.Transport.Send(rd.Messages)
+	n.readStates(rd.ReadStates)
 	if err := n.apply(rd.CommittedEntries); err != nil {
 		return err
 	}
+	if lostLeadership {
+		// After apply, so proposals committed in this very Ready get their
+		// answer. The rest may still commit under the next leader, or not.
+		n.failWaiters(ErrProposalDropped)
+	}
+	n.checkReady()
 	if err := n.maybeSnapshot(); err != nil {
 		return err
 	}
@@ -136,12 +182,30 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	return nil
 }
 
-func (n *Node) softState(ss *raft.SoftState) {
+// softState notes a change of leader or role; it reports whether this
+// node just lost leadership.
+func (n *Node) softState(ss *raft.SoftState) bool {
 	wasLeader := n.isLeader
 	n.isLeader = ss.RaftState == raft.StateLeader
-	n.leader.Store(NodeID(ss.Lead))
+	lead := NodeID(ss.Lead)
+	if old := n.leader.Swap(lead); old != lead {
+		n.watch.fire()
+		if lead >= 0 {
+			n.log.Info("metadata leader elected", "leader", lead, "term", n.rn.BasicStatus().Term)
+		}
+	}
 	if wasLeader && !n.isLeader {
-		n.log.Warn("lost metadata leadership", "leader", NodeID(ss.Lead))
+		n.active.Store(false)
+		n.log.Warn("lost metadata leadership", "leader", lead)
+		return true
+	}
+	return false
+}
+
+func (n *Node) failWaiters(err error) {
+	for i, p := range n.waiters {
+		p.done <- err
+		delete(n.waiters, i)
 	}
 }
 
@@ -169,6 +233,7 @@ func (n *Node) installSnapshot(snap *pb.Snapshot) error {
 	n.confState = snap.GetMetadata().GetConfState()
 	n.snapIndex, n.last = idx, idx
 	n.applied.Store(idx)
+	n.log.Info("installed metadata snapshot from the leader", "index", idx, "bytes", len(snap.GetData()))
 	return nil
 }
 
@@ -220,12 +285,7 @@ func (n *Node) apply(ents []*pb.Entry) error {
 	for _, a := range answers {
 		a.p.done <- a.err
 	}
-	if n.isLeader && !n.readyDone && last.GetTerm() == n.hs.GetTerm() {
-		// The first entry of our own term is applied: so is everything
-		// committed before it.
-		n.readyDone = true
-		close(n.ready)
-	}
+	n.noteApplied(last.GetTerm())
 	return nil
 }
 
@@ -247,8 +307,15 @@ func (n *Node) maybeSnapshot() error {
 	if err := writeSnapshot(n.cfg.Dir, snap); err != nil {
 		return err
 	}
-	if err := n.disk.mem.Compact(applied); err != nil {
-		return fmt.Errorf("raft: compact to %d: %w", applied, err)
+	// Keep the last SnapshotEvery/2 entries in memory: a follower a little
+	// behind at compaction time then gets entries, not the whole snapshot.
+	// The WAL keeps only what follows the snapshot; after a restart such a
+	// follower gets the snapshot.
+	compactTo := applied - min(applied, n.cfg.SnapshotEvery/2)
+	if first, _ := n.disk.mem.FirstIndex(); compactTo >= first {
+		if err := n.disk.mem.Compact(compactTo); err != nil {
+			return fmt.Errorf("raft: compact to %d: %w", compactTo, err)
+		}
 	}
 	var rest []*pb.Entry
 	if n.last > applied {

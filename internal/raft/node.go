@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,8 +17,12 @@ import (
 var (
 	// ErrNotLeader is returned by Propose on a node that is not the leader.
 	ErrNotLeader = errors.New("raft: this node is not the leader")
-	// ErrProposalDropped means the proposal was not committed (leadership
-	// changed, or raft refused it); it may be retried.
+	// ErrProposalDropped means the proposal was not answered: raft refused
+	// it (e.g. during a leadership transfer), or this node lost leadership
+	// before it committed. In the second case the outcome is indeterminate,
+	// as for a Kafka request that timed out: a later leader may still commit
+	// the entry. Callers that retry must make their entries idempotent or
+	// re-read the state first.
 	ErrProposalDropped = errors.New("raft: proposal dropped")
 	// ErrStopped is returned after Stop.
 	ErrStopped = errors.New("raft: node stopped")
@@ -44,14 +49,17 @@ type StateMachine interface {
 
 // Config configures a Node.
 type Config struct {
-	NodeID int32   // Kafka node.id of this node
-	Voters []int32 // Kafka node ids of the initial voters; empty: just NodeID
-	Dir    string  // directory of the WAL and snapshot (created if missing)
+	NodeID int32 // Kafka node.id of this node
+	// Voters are the Kafka node ids of the initial voters (empty: just
+	// NodeID). Every voter must be given the same list and Bootstrap; a
+	// directory that holds raft state keeps the voters it was created with.
+	Voters []int32
+	Dir    string // directory of the WAL and snapshot (created if missing)
 	// Bootstrap is the snapshot data of the initial state (index 1), used
 	// only when Dir holds no raft state yet.
 	Bootstrap    []byte
 	StateMachine StateMachine
-	Transport    Transport     // nil: NopTransport (one voter)
+	Transport    Transport     // nil: NopTransport (one voter); see TCPTransport
 	TickInterval time.Duration // default 100ms
 	ElectionTick int           // in ticks, default 10
 	// SnapshotEvery takes a snapshot and compacts the log after this many
@@ -70,14 +78,19 @@ type Node struct {
 	disk  *diskState
 	propc chan *proposal
 	stepc chan *pb.Message
+	callc chan func() // run on the loop (TransferLeadership)
 	stopc chan struct{}
 	done  chan struct{} // closed when the loop has exited
-	ready chan struct{} // closed once leader with the log applied
+	ready chan struct{} // closed once WaitReady's condition first holds
 
 	stopOnce sync.Once
 	err      error // why the loop exited; read after done is closed
 	leader   atomic.Int32
+	term     atomic.Uint64
 	applied  atomic.Uint64
+	active   atomic.Bool // leader with its own term's first entry applied
+	fb       feedback    // send outcomes from the transport
+	watch    leaderWatch
 
 	// Owned by the loop goroutine.
 	hs        *pb.HardState
@@ -86,6 +99,8 @@ type Node struct {
 	snapIndex uint64
 	isLeader  bool
 	readyDone bool
+	read      readIndex // a follower's catch-up target, see ready.go
+	resign    *resignation
 	waiters   map[uint64]*proposal
 }
 
@@ -127,12 +142,15 @@ func Start(cfg Config) (*Node, error) {
 	}
 	n := &Node{
 		cfg: cfg, log: cfg.Logger.With("component", "raft"), disk: disk,
-		propc: make(chan *proposal, 256), stepc: make(chan *pb.Message, 256),
+		propc: make(chan *proposal, 256), stepc: make(chan *pb.Message, 256), callc: make(chan func()),
 		stopc: make(chan struct{}), done: make(chan struct{}), ready: make(chan struct{}),
 		hs: disk.hs, confState: disk.snap.GetMetadata().GetConfState(), last: disk.last,
 		snapIndex: disk.snap.GetMetadata().GetIndex(), waiters: map[uint64]*proposal{},
 	}
 	n.leader.Store(-1)
+	n.term.Store(disk.hs.GetTerm())
+	n.fb.init()
+	n.watch.init()
 	if disk.torn > 0 {
 		n.log.Warn("truncated torn metadata log tail", "bytes", disk.torn, "dir", cfg.Dir)
 	}
@@ -141,6 +159,7 @@ func Start(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("raft: restore snapshot at %d: %w", n.snapIndex, err)
 	}
 	n.applied.Store(n.snapIndex)
+	n.warnVoters(voters)
 	n.rn, err = raft.NewRawNode(&raft.Config{
 		ID: RaftID(cfg.NodeID), ElectionTick: cfg.ElectionTick, HeartbeatTick: 1,
 		Storage: disk.mem, Applied: n.snapIndex,
@@ -155,8 +174,12 @@ func Start(cfg Config) (*Node, error) {
 	return n, nil
 }
 
-// WaitReady returns once this node is the leader and has applied every entry
-// of earlier terms, i.e. its state machine is current and Propose works.
+// WaitReady returns once a leader is known and this node's state machine
+// holds everything committed when it learned the leader's commit index: on
+// the leader, once the first entry of its term is applied (IsActive); on a
+// follower, once it applied up to a read index the leader confirmed. It
+// reports the first time only: after that it returns at once, even while
+// an election is under way (use IsActive and Leader for the present).
 func (n *Node) WaitReady(ctx context.Context) error {
 	select {
 	case <-n.ready:
@@ -208,8 +231,20 @@ func (n *Node) Leader() int32 { return n.leader.Load() }
 // Applied is the index of the last applied entry.
 func (n *Node) Applied() uint64 { return n.applied.Load() }
 
+// Term is the current raft term (the leader epoch of the metadata log).
+func (n *Node) Term() uint64 { return n.term.Load() }
+
+// IsActive reports whether this node is the leader and has applied the
+// first entry of its term, so its state machine includes everything
+// committed before: it may act as the active controller. It turns false as
+// soon as the loop learns leadership is lost.
+func (n *Node) IsActive() bool { return n.active.Load() }
+
 // Stop stops the loop and closes the WAL. Pending proposals fail with
-// ErrStopped. Stop is idempotent.
+// ErrStopped. A leader of a multi-voter group first hands leadership to its
+// most caught-up follower (for at most two election timeouts), so the group
+// need not wait out an election timeout; keep the Transport open until Stop
+// returns. Stop is idempotent.
 func (n *Node) Stop() error {
 	n.stopOnce.Do(func() { close(n.stopc) })
 	<-n.done
@@ -217,4 +252,23 @@ func (n *Node) Stop() error {
 		return nil
 	}
 	return n.err
+}
+
+// warnVoters warns when the configured voters differ from the metadata
+// log's: the log's voters (from its snapshot) are the ones raft uses, and
+// changing them by configuration alone is not supported.
+func (n *Node) warnVoters(configured []uint64) {
+	have := slices.Sorted(slices.Values(n.confState.GetVoters()))
+	want := slices.Sorted(slices.Values(configured))
+	if !slices.Equal(have, want) {
+		ids := func(v []uint64) []int32 {
+			out := make([]int32, len(v))
+			for i, id := range v {
+				out[i] = NodeID(id)
+			}
+			return out
+		}
+		n.log.Warn("configured quorum voters differ from the metadata log's; using the log's",
+			"configured", ids(want), "log", ids(have), "dir", n.cfg.Dir)
+	}
 }

@@ -16,15 +16,17 @@ import (
 
 // listSM is a state machine whose state is the list of applied payloads.
 type listSM struct {
-	mu      sync.Mutex
-	index   uint64
-	entries []string
+	mu       sync.Mutex
+	index    uint64
+	entries  []string
+	restores []uint64 // index of every Restore
 }
 
 func (s *listSM) Restore(index uint64, data []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.index, s.entries = index, nil
+	s.restores = append(s.restores, index)
 	if len(data) > 0 {
 		s.entries = strings.Split(string(data), ",")
 	}
@@ -57,6 +59,12 @@ func (s *listSM) list() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.entries...)
+}
+
+func (s *listSM) restored() []uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]uint64(nil), s.restores...)
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

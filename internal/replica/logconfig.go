@@ -44,3 +44,14 @@ func ResolveLogConfig(b *config.Broker, overrides map[string]string) storage.Log
 		Complete:               true,
 	}
 }
+
+// ResolveMinISR is a topic's min.insync.replicas: its override, else the
+// broker's min.insync.replicas, else 1.
+func ResolveMinISR(b *config.Broker, overrides map[string]string) int32 {
+	v, _, _ := b.TopicValue("min.insync.replicas", overrides)
+	n, err := strconv.ParseInt(v, 10, 32)
+	if err != nil || n < 1 {
+		return 1
+	}
+	return int32(n)
+}

@@ -1,34 +1,103 @@
 package replica
 
 import (
-	"fmt"
+	"context"
 	"log/slog"
+	"net"
 	"slices"
+	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/strom-project/strom/internal/config"
 	"github.com/strom-project/strom/internal/metadata"
 	"github.com/strom-project/strom/internal/storage"
 )
 
-// Manager owns the partitions hosted on this broker. Apply runs on the
-// metadata publisher goroutine; lookups take a read lock.
+// Manager owns the partitions hosted on this broker (Kafka's
+// ReplicaManager). Apply runs on the metadata publisher goroutine;
+// lookups take a read lock. Background work — follower fetchers, ISR
+// proposals, the ISR shrink check — runs on goroutines that Close stops.
 type Manager struct {
+	opts   Options
 	nodeID int32
 	cfg    *config.Broker
 	logs   *storage.Manager
 	logger *slog.Logger
+	now    func() time.Time
+	set    settings
+	image  atomic.Pointer[metadata.Image]
 
 	mu    sync.RWMutex
 	parts map[string][]*Partition // topic name → by partition index
 	byID  map[metadata.Uuid]string
+
+	fetchMu  sync.Mutex
+	fetchers map[fetcherKey]*fetcher
+
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	goMu   sync.Mutex // orders goroutine starts before Close's wait
+	closed bool       // goMu
+	wg     sync.WaitGroup
 }
 
-// NewManager returns a manager with no partitions; Apply fills it.
-func NewManager(nodeID int32, cfg *config.Broker, logs *storage.Manager, logger *slog.Logger) *Manager {
-	return &Manager{nodeID: nodeID, cfg: cfg, logs: logs, logger: logger,
-		parts: map[string][]*Partition{}, byID: map[metadata.Uuid]string{}}
+// NewManager returns a manager with no partitions; Apply fills it. It
+// starts the ISR shrink check; Close stops it.
+func NewManager(opts Options) *Manager {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	m := &Manager{opts: opts, nodeID: opts.NodeID, cfg: opts.Config, logs: opts.Logs, logger: opts.Logger, now: opts.Now,
+		set: readSettings(opts.Config), parts: map[string][]*Partition{}, byID: map[metadata.Uuid]string{},
+		fetchers: map[fetcherKey]*fetcher{}}
+	m.image.Store(metadata.NewImage())
+	m.ctx, m.cancel = context.WithCancel(context.Background())
+	interval := opts.ShrinkCheckInterval
+	if interval <= 0 {
+		interval = max(time.Duration(m.set.lagMs)*time.Millisecond/2, time.Millisecond)
+	}
+	m.spawn(func() { m.shrinkLoop(interval) })
+	return m
 }
+
+// spawn runs fn on a goroutine Close waits for; after Close it does
+// nothing and reports false.
+func (m *Manager) spawn(fn func()) bool {
+	m.goMu.Lock()
+	defer m.goMu.Unlock()
+	if m.closed {
+		return false
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		fn()
+	}()
+	return true
+}
+
+// Close stops fetchers and background work and ends waits for commits
+// (ErrNotLeader). Call it before the logs close.
+func (m *Manager) Close() {
+	m.goMu.Lock()
+	m.closed = true
+	m.goMu.Unlock()
+	m.cancel()
+	m.fetchMu.Lock()
+	for k, f := range m.fetchers {
+		f.stop()
+		delete(m.fetchers, k)
+	}
+	m.fetchMu.Unlock()
+	m.wg.Wait()
+}
+
+func (m *Manager) nowMs() int64 { return m.now().UnixMilli() }
 
 // Partition returns the partition, or ErrUnknownTopicOrPartition when this
 // broker does not host it.
@@ -51,35 +120,40 @@ func (m *Manager) TopicName(id metadata.Uuid) (string, bool) {
 }
 
 // Apply brings local partitions in line with the image: it is a metadata
-// subscriber and must be called in log order. A failure to open one log is
-// logged and leaves that partition absent (clients get
-// NOT_LEADER_OR_FOLLOWER/UNKNOWN_TOPIC_OR_PARTITION) rather than stopping
-// the broker.
+// subscriber and must be called in log order. It opens logs for partitions
+// placed here, makes each leader or follower, and stops and deletes those
+// that left. It does not wait on the network: fetchers and ISR proposals
+// run on their own goroutines. A failure to open one log is logged and
+// leaves that partition absent (clients get NOT_LEADER_OR_FOLLOWER /
+// UNKNOWN_TOPIC_OR_PARTITION) rather than stopping the broker.
 func (m *Manager) Apply(prev, next *metadata.Image) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.image.Store(next)
 	for name, ps := range m.parts {
-		t, ok := next.Topics[name]
-		if ok && (prev == nil || prev.Topics[name] == nil || prev.Topics[name].ID == t.ID) {
-			continue
-		}
-		for _, p := range ps {
+		t := next.Topics[name]
+		for i, p := range ps {
 			if p == nil {
 				continue
 			}
-			if err := m.logs.Remove(p.Topic, p.Index); err != nil {
-				m.logger.Error("deleting partition log", "topic", p.Topic, "partition", p.Index, "err", err)
+			if t != nil && t.ID == p.TopicID && i < len(t.Partitions) && slices.Contains(t.Partitions[i].Replicas, m.nodeID) {
+				continue
 			}
+			m.removeLocked(p)
+			ps[i] = nil
 		}
-		delete(m.parts, name)
-		for id, n := range m.byID {
-			if n == name {
-				delete(m.byID, id)
+		if !slices.ContainsFunc(ps, func(p *Partition) bool { return p != nil }) {
+			delete(m.parts, name)
+			for id, n := range m.byID {
+				if n == name {
+					delete(m.byID, id)
+				}
 			}
 		}
 	}
 	for name, t := range next.Topics {
-		cfg := m.LogConfig(next, name)
+		changed := configsChanged(prev, next, name)
+		var cfg *storage.LogConfig
 		ps := m.parts[name]
 		for _, st := range t.Partitions {
 			if !slices.Contains(st.Replicas, m.nodeID) {
@@ -89,24 +163,40 @@ func (m *Manager) Apply(prev, next *metadata.Image) {
 				ps = append(ps, nil)
 			}
 			p := ps[st.Partition]
+			if p == nil || changed {
+				if cfg == nil {
+					c := m.LogConfig(next, name)
+					cfg = &c
+				}
+			}
 			if p == nil {
-				lg, err := m.logs.GetOrCreate(name, st.Partition, cfg)
+				lg, err := m.logs.GetOrCreate(name, st.Partition, *cfg)
 				if err != nil {
 					m.logger.Error("opening partition log", "topic", name, "partition", st.Partition, "err", err)
 					continue
 				}
-				p = &Partition{Topic: name, TopicID: t.ID, Index: st.Partition, Internal: t.Internal, Log: lg, nodeID: m.nodeID}
+				p = &Partition{Topic: name, TopicID: t.ID, Index: st.Partition, Internal: t.Internal, Log: lg,
+					nodeID: m.nodeID, m: m, leaderEpochStart: -1}
+				p.minISR.Store(m.minISR(next, name))
 				ps[st.Partition] = p
-			} else if configsChanged(prev, next, name) {
-				p.Log.SetConfig(cfg)
+			} else if changed {
+				p.Log.SetConfig(*cfg)
+				p.minISR.Store(m.minISR(next, name))
 			}
-			p.state.Store(st)
-			if len(st.Replicas) == 1 && st.Leader == m.nodeID {
-				p.Log.SetHighWatermark(p.Log.LogEndOffset())
-			}
+			p.applyState(st, next)
 		}
-		m.parts[name] = ps
-		m.byID[t.ID] = name
+		if len(ps) > 0 {
+			m.parts[name] = ps
+			m.byID[t.ID] = name
+		}
+	}
+}
+
+// removeLocked stops a partition that left this broker and deletes its log.
+func (m *Manager) removeLocked(p *Partition) {
+	p.remove()
+	if err := m.logs.Remove(p.Topic, p.Index); err != nil {
+		m.logger.Error("deleting partition log", "topic", p.Topic, "partition", p.Index, "err", err)
 	}
 }
 
@@ -133,5 +223,101 @@ func (m *Manager) LogConfig(im *metadata.Image, topic string) storage.LogConfig 
 	return ResolveLogConfig(m.cfg, im.Configs[metadata.ConfigResource{Type: metadata.TopicResource, Name: topic}])
 }
 
-// String is for logs.
-func (p *Partition) String() string { return fmt.Sprintf("%s-%d", p.Topic, p.Index) }
+func (m *Manager) minISR(im *metadata.Image, topic string) int32 {
+	return ResolveMinISR(m.cfg, im.Configs[metadata.ConfigResource{Type: metadata.TopicResource, Name: topic}])
+}
+
+// isrEligible is Kafka's isReplicaIsrEligible under KRaft: the broker is
+// registered, not fenced and not shutting down, and the broker epoch its fetch carried (if
+// any) is the registered one, so a restarted broker's stale fetch cannot
+// put it back in the ISR (KIP-903).
+func (m *Manager) isrEligible(id int32, brokerEpoch int64) bool {
+	b := m.image.Load().Brokers[id]
+	if !b.Active() || brokerEpoch == noBrokerEpoch {
+		return false
+	}
+	return brokerEpoch == -1 || brokerEpoch == b.Epoch
+}
+
+// brokerAddr is the inter-broker endpoint of a broker in im, or "".
+func (m *Manager) brokerAddr(im *metadata.Image, id int32) string {
+	b := im.Brokers[id]
+	if b == nil {
+		return ""
+	}
+	for _, e := range b.Endpoints {
+		if m.set.interBrokerListener == "" || e.Listener == m.set.interBrokerListener {
+			return net.JoinHostPort(e.Host, strconv.Itoa(int(e.Port)))
+		}
+	}
+	return ""
+}
+
+// leaders lists the partitions this broker leads.
+func (m *Manager) leaders() []*Partition {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var out []*Partition
+	for _, ps := range m.parts {
+		for _, p := range ps {
+			if p != nil && p.IsLeader() {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// shrinkLoop is Kafka's isr-expiration task.
+func (m *Manager) shrinkLoop(interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-m.ctx.Done():
+			return
+		case <-t.C:
+			m.CheckISR()
+		}
+	}
+}
+
+// CheckISR runs one ISR shrink check over the partitions this broker
+// leads; the background loop calls it every lag/2, tests directly.
+func (m *Manager) CheckISR() {
+	for _, p := range m.leaders() {
+		p.maybeShrinkISR()
+	}
+}
+
+// submitAlter sends ch to the controller on its own goroutine, retrying
+// with backoff until it is answered or no longer pending.
+func (m *Manager) submitAlter(p *Partition, ch *isrChange) {
+	m.spawn(func() {
+		backoff := 50 * time.Millisecond
+		for {
+			if m.ctx.Err() != nil {
+				return
+			}
+			ctx, cancel := context.WithTimeout(m.ctx, 30*time.Second)
+			res, err := m.opts.AlterPartition(ctx, p.TopicID, p.Index, ch.leaderEpoch, ch.partitionEpoch, slices.Clone(ch.isr))
+			cancel()
+			if err == nil && res == nil {
+				err = errNoAnswer
+			}
+			if !p.alterDone(ch, res, err) {
+				if err != nil {
+					m.logger.Info("ISR change not committed", "partition", p.String(), "new_isr", ch.isr, "err", err)
+				}
+				return
+			}
+			m.logger.Warn("AlterPartition failed; retrying", "partition", p.String(), "new_isr", ch.isr, "err", err, "backoff", backoff)
+			select {
+			case <-m.ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 2*time.Second)
+		}
+	})
+}

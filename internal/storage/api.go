@@ -80,6 +80,13 @@ type Options struct {
 	// log-start-offset-checkpoint); the log starts at the larger of it and
 	// the first segment's base offset.
 	LogStartOffset int64
+	// HighWatermark is the checkpointed high watermark (from
+	// replication-offset-checkpoint); the log's HW starts at the smaller of
+	// it and the log end offset, so a restarted replica never claims more
+	// than was committed when it stopped. Negative means "no checkpoint,
+	// trust the log": the HW starts at the log end offset (a log used
+	// outside replication).
+	HighWatermark int64
 }
 
 // AppendOptions describe one Produce partition write.

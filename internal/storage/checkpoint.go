@@ -15,16 +15,19 @@ import (
 //	<count>                number of entry lines
 //	<field> <field> ...    count lines
 //
-// recovery-point-offset-checkpoint and log-start-offset-checkpoint hold
+// recovery-point-offset-checkpoint, log-start-offset-checkpoint and
+// replication-offset-checkpoint (high watermarks) hold
 // "<topic> <partition> <offset>"; leader-epoch-checkpoint holds
 // "<epoch> <startOffset>".
 
 const (
 	recoveryPointCheckpointFile  = "recovery-point-offset-checkpoint"
 	logStartOffsetCheckpointFile = "log-start-offset-checkpoint"
-	leaderEpochCheckpointFile    = "leader-epoch-checkpoint"
-	cleanShutdownFile            = ".kafka_cleanshutdown"
-	checkpointVersion            = 0
+	// replicationOffsetCheckpointFile holds high watermarks; Kafka's name.
+	replicationOffsetCheckpointFile = "replication-offset-checkpoint"
+	leaderEpochCheckpointFile       = "leader-epoch-checkpoint"
+	cleanShutdownFile               = ".kafka_cleanshutdown"
+	checkpointVersion               = 0
 )
 
 var errBadCheckpoint = errors.New("storage: malformed checkpoint file")

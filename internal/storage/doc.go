@@ -7,6 +7,7 @@
 //	  .kafka_cleanshutdown                 present only after a clean Manager.Close
 //	  recovery-point-offset-checkpoint     "0\n<n>\n<topic> <partition> <offset>\n"...
 //	  log-start-offset-checkpoint          same format
+//	  replication-offset-checkpoint        same format: high watermarks
 //	  <topic>-<partition>/
 //	    00000000000000000000.log           record batches, byte for byte as produced
 //	    00000000000000000000.index         sparse offset index

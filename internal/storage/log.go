@@ -99,13 +99,57 @@ func (l *Log) HighWatermark() int64  { return l.hw.Load() }
 func (l *Log) RecoveryPoint() int64  { return l.recoveryPoint.Load() }
 
 // SetHighWatermark sets the HW (clamped to [LogStartOffset, LogEndOffset]),
-// waking waiters if it changed. The replica layer owns the HW.
+// waking waiters if it changed. The replica layer owns the HW: a follower
+// sets what its leader says, which may be lower than before.
 func (l *Log) SetHighWatermark(hw int64) {
 	hw = min(max(hw, l.lso.Load()), l.leo.Load())
 	if l.hw.Swap(hw) != hw {
 		l.notify()
 	}
 }
+
+// MaybeIncrementHighWatermark raises the HW to hw (capped at the log end
+// offset) if that is higher, waking waiters, and reports whether it moved.
+// A leader's HW only moves forward; concurrent callers are safe (the
+// highest wins).
+func (l *Log) MaybeIncrementHighWatermark(hw int64) bool {
+	hw = min(hw, l.leo.Load())
+	for {
+		cur := l.hw.Load()
+		if hw <= cur {
+			return false
+		}
+		if l.hw.CompareAndSwap(cur, hw) {
+			l.notify()
+			return true
+		}
+	}
+}
+
+// AssignLeaderEpoch records that epoch starts at the current log end offset
+// (Kafka's maybeAssignEpochStartOffset on becoming leader, KIP-101): a
+// follower that asks where an older epoch ends is then told even before the
+// new leader writes anything. It returns that start offset.
+func (l *Log) AssignLeaderEpoch(epoch int32) (int64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed.Load() {
+		return 0, ErrLogClosed
+	}
+	leo := l.leo.Load()
+	if err := l.epochs.assign(epoch, leo); err != nil {
+		return 0, fmt.Errorf("%w: leader-epoch checkpoint: %v", ErrStorage, err)
+	}
+	return leo, nil
+}
+
+// Notify wakes Wait callers without a change to the log: the replica layer
+// calls it when leadership or the ISR changes, which a waiting produce must
+// notice.
+func (l *Log) Notify() { l.notify() }
+
+// Closed reports whether the log was closed or deleted.
+func (l *Log) Closed() bool { return l.closed.Load() }
 
 // Wait returns a channel closed at the next append, HW change or Close.
 func (l *Log) Wait() <-chan struct{} {

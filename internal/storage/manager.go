@@ -27,6 +27,10 @@ type ManagerOptions struct {
 	// CheckpointInterval is log.flush.offset.checkpoint.interval.ms and
 	// log.flush.start.offset.checkpoint.interval.ms (60 s).
 	CheckpointInterval time.Duration
+	// HighWatermarkCheckpointInterval is
+	// replica.high.watermark.checkpoint.interval.ms (5 s): how often every
+	// log's high watermark is written to replication-offset-checkpoint.
+	HighWatermarkCheckpointInterval time.Duration
 }
 
 func (o *ManagerOptions) setDefaults() {
@@ -48,6 +52,9 @@ func (o *ManagerOptions) setDefaults() {
 	if o.CheckpointInterval <= 0 {
 		o.CheckpointInterval = time.Minute
 	}
+	if o.HighWatermarkCheckpointInterval <= 0 {
+		o.HighWatermarkCheckpointInterval = 5 * time.Second
+	}
 }
 
 // logDir is the state of one log.dirs entry.
@@ -56,6 +63,7 @@ type logDir struct {
 	clean          bool // held a clean-shutdown marker at startup
 	recoveryPoints map[TopicPartition]int64
 	startOffsets   map[TopicPartition]int64
+	highWatermarks map[TopicPartition]int64
 	onDisk         map[TopicPartition]bool // partition directories present
 }
 
@@ -129,6 +137,11 @@ func (m *Manager) openDir(path string) (*logDir, error) {
 	if ld.startOffsets, err = m.readOffsetCheckpoint(filepath.Join(path, logStartOffsetCheckpointFile)); err != nil {
 		ld.startOffsets = map[TopicPartition]int64{}
 	}
+	if ld.highWatermarks, err = m.readOffsetCheckpoint(filepath.Join(path, replicationOffsetCheckpointFile)); err != nil {
+		// Kafka starts such partitions at HW 0: the replica layer moves it
+		// up again as the ISR confirms what it has.
+		ld.highWatermarks = map[TopicPartition]int64{}
+	}
 	ents, err := fsys.ReadDir(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: list %s: %v", ErrStorage, path, err)
@@ -200,6 +213,8 @@ func (m *Manager) GetOrCreate(topic string, partition int32, cfg LogConfig) (*Lo
 	l, err := Open(Options{
 		Dir: partitionDir(ld.path, tp), Config: cfg, Now: m.opts.Now, Logger: m.opts.Logger, FS: m.opts.FS,
 		Clean: ld.clean && ld.onDisk[tp], RecoveryPoint: ld.recoveryPoints[tp], LogStartOffset: ld.startOffsets[tp],
+		// A partition missing from the checkpoint starts at 0, as in Kafka.
+		HighWatermark: ld.highWatermarks[tp],
 	})
 	if err != nil {
 		return nil, err
@@ -257,6 +272,7 @@ func (m *Manager) Remove(topic string, partition int32) error {
 	delete(ld.onDisk, tp)
 	delete(ld.recoveryPoints, tp)
 	delete(ld.startOffsets, tp)
+	delete(ld.highWatermarks, tp)
 	src := partitionDir(ld.path, tp)
 	var id [8]byte
 	rand.Read(id[:])
@@ -301,6 +317,8 @@ func (m *Manager) loop() {
 	retention := time.NewTicker(m.opts.RetentionCheckInterval)
 	flush := time.NewTicker(m.opts.FlushCheckInterval)
 	checkpoint := time.NewTicker(m.opts.CheckpointInterval)
+	hwCheckpoint := time.NewTicker(m.opts.HighWatermarkCheckpointInterval)
+	defer hwCheckpoint.Stop()
 	defer retention.Stop()
 	defer flush.Stop()
 	defer checkpoint.Stop()
@@ -320,6 +338,10 @@ func (m *Manager) loop() {
 		case <-checkpoint.C:
 			if err := m.WriteCheckpoints(); err != nil {
 				m.opts.Logger.Error("writing checkpoints", "err", err)
+			}
+		case <-hwCheckpoint.C:
+			if err := m.WriteHighWatermarks(); err != nil {
+				m.opts.Logger.Error("writing high watermark checkpoints", "err", err)
 			}
 		}
 	}
@@ -383,6 +405,28 @@ func (m *Manager) writeCheckpointsLocked() error {
 	return errors.Join(errs...)
 }
 
+// WriteHighWatermarks writes replication-offset-checkpoint in every log dir
+// (Kafka's ReplicaManager.checkpointHighWatermarks). Partitions on disk but
+// not opened keep their previous entries.
+func (m *Manager) WriteHighWatermarks() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.writeHighWatermarksLocked()
+}
+
+func (m *Manager) writeHighWatermarksLocked() error {
+	for tp, l := range m.logs {
+		m.where[tp].highWatermarks[tp] = l.HighWatermark()
+	}
+	var errs []error
+	for _, ld := range m.dirs {
+		if err := writeFileAtomic(m.opts.FS, ld.path, filepath.Join(ld.path, replicationOffsetCheckpointFile), encodeOffsetCheckpoint(ld.highWatermarks)); err != nil {
+			errs = append(errs, fmt.Errorf("%w: %s: %v", ErrStorage, replicationOffsetCheckpointFile, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Close closes every log, writes checkpoints and, only if all of that
 // succeeded, the clean-shutdown marker in each log dir.
 func (m *Manager) Close() error {
@@ -405,6 +449,9 @@ func (m *Manager) Close() error {
 		}
 	}
 	if err := m.writeCheckpointsLocked(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := m.writeHighWatermarksLocked(); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {

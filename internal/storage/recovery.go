@@ -63,8 +63,13 @@ func (l *Log) load(opts Options) error {
 	}
 	l.recoveryPoint.Store(rp)
 	l.gc.durable = rp
-	// The replica layer owns the HW and sets it on becoming leader/follower.
-	l.hw.Store(leo)
+	// The replica layer owns the HW from here on; it starts at the
+	// checkpoint (Kafka: min(checkpoint, LEO)).
+	hw := leo
+	if opts.HighWatermark >= 0 {
+		hw = min(opts.HighWatermark, leo)
+	}
+	l.hw.Store(max(hw, lso))
 	if cfg.Preallocate {
 		act.preallocLimit = cfg.SegmentBytes
 		act.growPreallocation(act.size.Load(), 1)

@@ -14,6 +14,13 @@ func (l *Log) TruncateTo(offset int64) error {
 		return ErrLogClosed
 	}
 	if offset >= l.leo.Load() {
+		// Nothing to cut, but an epoch entry may start at the LEO: this
+		// replica led that epoch and wrote nothing before losing
+		// leadership. The new leader never had it, so it must go or the
+		// next fetch would diverge on it again (Kafka: truncateTo).
+		if err := l.epochs.truncateFromEnd(l.leo.Load()); err != nil {
+			return fmt.Errorf("%w: %v", ErrStorage, err)
+		}
 		return nil
 	}
 	if offset <= l.segments[0].base || offset < l.lso.Load() {

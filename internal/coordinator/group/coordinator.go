@@ -31,7 +31,11 @@ type Options struct {
 	Config   Config
 	Metadata Metadata
 	Replicas Replicas
-	Logger   *slog.Logger
+	// ExpectedBrokers is the number of brokers the cluster is configured
+	// with (its voters, in combined mode); 0: unknown, cap the offsets
+	// topic's replication factor at the live brokers instead.
+	ExpectedBrokers int
+	Logger          *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// NewMemberID returns a fresh member id for a client id (or instance

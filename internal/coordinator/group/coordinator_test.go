@@ -55,7 +55,7 @@ func TestCoordinatorFollowsLeadership(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer logs.Close()
-	replicas := replica.NewManager(1, cfg, logs, logger)
+	replicas := replica.NewManager(replica.Options{NodeID: 1, Config: cfg, Logs: logs, Logger: logger})
 	md := &fixedMetadata{}
 	gcfg := testConfig()
 	gc := New(Options{NodeID: 1, Config: gcfg, Metadata: md, Replicas: replicas, Logger: logger})

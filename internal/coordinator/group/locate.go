@@ -47,8 +47,9 @@ func (c *Coordinator) Locate(ctx context.Context, groupID string) (int32, error)
 }
 
 // createTopic creates __consumer_offsets with Kafka's topic configs. The
-// replication factor is capped at the live brokers so that a single node
-// works out of the box (Kafka would refuse until enough brokers exist).
+// replication factor is capped at the cluster's size (Options.ExpectedBrokers)
+// so that a single node or a two-node cluster works out of the box; Kafka
+// would refuse until offsets.topic.replication.factor brokers exist.
 func (c *Coordinator) createTopic(ctx context.Context) error {
 	c.createMu.Lock()
 	defer c.createMu.Unlock()
@@ -61,9 +62,17 @@ func (c *Coordinator) createTopic(ctx context.Context) error {
 		return ErrCoordinatorNotAvailable
 	}
 	rf := c.opts.Config.ReplicationFactor
+	if n := c.opts.ExpectedBrokers; n > 0 && int(rf) > n {
+		c.logger.Warn("offsets.topic.replication.factor exceeds the cluster's brokers; creating __consumer_offsets with fewer replicas",
+			"offsets.topic.replication.factor", rf, "brokers", n)
+		rf = int16(n)
+	}
 	if int(rf) > live {
-		c.logger.Warn("offsets.topic.replication.factor exceeds the live brokers; creating __consumer_offsets with fewer replicas",
-			"offsets.topic.replication.factor", rf, "brokers", live)
+		if c.opts.ExpectedBrokers > 0 {
+			// Not every broker is up yet: wait rather than create the
+			// topic with fewer replicas for good (clients retry).
+			return ErrCoordinatorNotAvailable
+		}
 		rf = int16(live)
 	}
 	res := c.opts.Metadata.CreateInternalTopic(ctx, controller.CreateTopic{

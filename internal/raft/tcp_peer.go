@@ -1,0 +1,194 @@
+package raft
+
+import (
+	"context"
+	"net"
+	"time"
+
+	pb "go.etcd.io/raft/v3/raftpb"
+)
+
+const (
+	// peerQueue bounds the messages waiting for one peer; raft itself keeps
+	// at most MaxInflightMsgs appends in flight, plus heartbeats and votes.
+	peerQueue = 512
+	// maxBatch bounds the messages written with one syscall.
+	maxBatch     = 64
+	dialTimeout  = 2 * time.Second
+	writeTimeout = 5 * time.Second
+	// writeRate is the slowest throughput tolerated for a big frame (a
+	// snapshot) before its write times out.
+	writeRate  = 10 << 20 // bytes per second
+	minBackoff = 20 * time.Millisecond
+	maxBackoff = time.Second
+)
+
+// peer is the outbound side of one peer: a bounded queue drained by a
+// writer goroutine (run) that owns the connection and redials with capped
+// exponential backoff.
+type peer struct {
+	t    *TCPTransport
+	id   int32
+	addr string
+	q    chan *pb.Message
+	down bool // owned by run: the last attempt failed (log transitions once)
+}
+
+func newPeer(t *TCPTransport, id int32, addr string) *peer {
+	return &peer{t: t, id: id, addr: addr, q: make(chan *pb.Message, peerQueue)}
+}
+
+// enqueue runs on the raft loop and must not block.
+func (p *peer) enqueue(m *pb.Message) {
+	select {
+	case p.q <- m:
+	default:
+		// Slow or unreachable peer: drop, and tell raft so it probes
+		// instead of streaming more appends into the void.
+		p.failed([]*pb.Message{m})
+	}
+}
+
+// run is the writer goroutine. It dials on the first message, so a peer
+// nobody talks to (a follower's fellow follower) costs no connection.
+func (p *peer) run() {
+	defer p.t.wg.Done()
+	ctx := p.t.ctx
+	backoff := minBackoff
+	for {
+		var first *pb.Message
+		select {
+		case first = <-p.q:
+		case <-ctx.Done():
+			return
+		}
+		connected, err := p.stream(ctx, first)
+		if ctx.Err() != nil {
+			return
+		}
+		if connected {
+			backoff = minBackoff
+		}
+		if !p.down {
+			p.t.log.Warn("raft peer unreachable", "peer", p.id, "addr", p.addr, "err", err)
+			p.down = true
+		} else {
+			p.t.log.Debug("raft peer still unreachable", "peer", p.id, "addr", p.addr, "err", err)
+		}
+		// What queued up meanwhile is stale: raft resends current state
+		// after the unreachable report, and a snapshot must be reported
+		// failed rather than delivered late.
+		p.dropQueued()
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+// stream dials, says hello and writes messages until a write fails or the
+// transport closes. connected reports whether the dial succeeded.
+func (p *peer) stream(ctx context.Context, first *pb.Message) (connected bool, err error) {
+	d := net.Dialer{Timeout: dialTimeout}
+	c, err := d.DialContext(ctx, "tcp", p.addr)
+	if err != nil {
+		p.failed([]*pb.Message{first})
+		return false, err
+	}
+	defer c.Close()
+	defer context.AfterFunc(ctx, func() { c.Close() })()
+	// The receiver never writes. A read returning means it closed or reset
+	// the connection: close our side too, so the next write fails at once
+	// rather than vanishing into a dead socket.
+	p.t.wg.Go(func() {
+		var b [1]byte
+		c.Read(b[:])
+		c.Close()
+	})
+	if p.down {
+		p.t.log.Info("raft peer reachable again", "peer", p.id, "addr", p.addr)
+		p.down = false
+	}
+	buf := appendHello(nil, p.t.self)
+	batch := []*pb.Message{first}
+	for {
+		batch = p.take(batch)
+		for i, m := range batch {
+			if buf, err = appendMessage(buf, m); err != nil {
+				p.t.log.Error("cannot send raft message", "peer", p.id, "err", err)
+				p.failed([]*pb.Message{m})
+				batch[i] = nil // reported already
+			}
+		}
+		c.SetWriteDeadline(time.Now().Add(writeTimeout + time.Duration(len(buf))*time.Second/writeRate))
+		if _, err := c.Write(buf); err != nil {
+			p.failed(batch)
+			return true, err
+		}
+		p.delivered(batch)
+		clear(batch)
+		batch = batch[:0]
+		if cap(buf) > 4<<20 {
+			buf = nil // do not pin a snapshot-sized buffer
+		}
+		buf = buf[:0]
+		select {
+		case m := <-p.q:
+			batch = append(batch, m)
+		case <-ctx.Done():
+			return true, ctx.Err()
+		}
+	}
+}
+
+// take appends whatever is queued, up to maxBatch messages.
+func (p *peer) take(batch []*pb.Message) []*pb.Message {
+	for len(batch) < maxBatch {
+		select {
+		case m := <-p.q:
+			batch = append(batch, m)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+func (p *peer) dropQueued() {
+	var dropped []*pb.Message
+	for {
+		select {
+		case m := <-p.q:
+			dropped = append(dropped, m)
+			continue
+		default:
+		}
+		break
+	}
+	if len(dropped) > 0 {
+		p.failed(dropped)
+	}
+}
+
+// failed reports msgs as lost: raft must know about every lost snapshot,
+// or it waits for that follower forever.
+func (p *peer) failed(msgs []*pb.Message) {
+	for _, m := range msgs {
+		if m.GetType() == pb.MsgSnap {
+			p.t.reportSnapshot(p.id, false)
+		}
+	}
+	p.t.reportUnreachable(p.id)
+}
+
+func (p *peer) delivered(msgs []*pb.Message) {
+	for _, m := range msgs {
+		if m.GetType() == pb.MsgSnap {
+			p.t.reportSnapshot(p.id, true)
+		}
+	}
+}
