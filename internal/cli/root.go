@@ -6,6 +6,7 @@ import (
 	clibench "github.com/strom-project/strom/internal/cli/bench"
 	"github.com/strom-project/strom/internal/cli/cluster"
 	"github.com/strom-project/strom/internal/cli/consume"
+	"github.com/strom-project/strom/internal/cli/dev"
 	"github.com/strom-project/strom/internal/cli/group"
 	"github.com/strom-project/strom/internal/cli/produce"
 	"github.com/strom-project/strom/internal/cli/topic"
@@ -26,5 +27,6 @@ against it unchanged. Start a single-node broker with "strom serve".`,
 		Version:       Version,
 	}
 	root.AddCommand(newServeCommand(), topic.NewCommand(), produce.NewCommand(), consume.NewCommand(), group.NewCommand(), cluster.NewCommand(), clibench.NewCommand())
+	root.AddCommand(dev.NewCommand())
 	return root
 }

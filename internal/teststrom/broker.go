@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -42,12 +43,18 @@ type Options struct {
 
 // Broker is one `strom serve` process, restartable on the same port and data
 // directory. Start, Stop, Kill and Restart must not be called concurrently;
-// Addr, DataDir, LogTail and LogContains are safe at any time.
+// Addr, ControllerAddr, NodeID, DataDir, Running, LogTail and LogContains
+// are safe at any time.
 type Broker struct {
-	opts Options
-	addr string
-	args []string
+	opts           Options
+	id             int32
+	addr           string
+	controllerAddr string // "" for a single broker: no CONTROLLER listener
+	args           []string
 
+	// mu guards the assignment of cmd and exited, for Running; the
+	// methods that must not run concurrently read them without it.
+	mu      sync.Mutex
 	cmd     *exec.Cmd
 	exited  chan struct{} // closed once cmd has been reaped; waitErr is valid then
 	waitErr error
@@ -77,7 +84,7 @@ func Start(opts Options) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Broker{opts: opts, addr: fmt.Sprintf("127.0.0.1:%d", port)}
+	b := &Broker{opts: opts, id: 1, addr: fmt.Sprintf("127.0.0.1:%d", port)}
 	b.args = append([]string{"serve",
 		"--override", "log.dirs=" + b.DataDir(),
 		"--override", "listeners=PLAINTEXT://" + b.addr,
@@ -88,7 +95,7 @@ func Start(opts Options) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b, b.run(logf)
+	return b, b.run(logf, time.Now().Add(opts.ReadyTimeout))
 }
 
 // Restart starts the broker again with the same data directory, port and
@@ -107,43 +114,77 @@ func (b *Broker) Restart() error {
 		return err
 	}
 	fmt.Fprintf(logf, "--- teststrom: restart at %s ---\n", time.Now().Format(time.RFC3339Nano))
-	return b.run(logf)
+	return b.run(logf, time.Now().Add(b.opts.ReadyTimeout))
 }
 
-// run starts the process with its output going to logf, which it closes, and
-// waits until the broker is ready.
-func (b *Broker) run(logf *os.File) error {
-	b.cmd = exec.Command(b.opts.Binary, b.args...)
-	b.cmd.Stdout, b.cmd.Stderr = logf, logf
-	b.exited = make(chan struct{})
-	if err := b.cmd.Start(); err != nil {
-		logf.Close()
-		close(b.exited)
-		return fmt.Errorf("start %s: %w", b.opts.Binary, err)
+// run starts the process and waits until the broker is ready or deadline
+// has passed, killing it then.
+func (b *Broker) run(logf *os.File, deadline time.Time) error {
+	if err := b.spawn(logf); err != nil {
+		return err
 	}
-	cmd, exited := b.cmd, b.exited
-	go func() {
-		b.waitErr = cmd.Wait()
-		logf.Close()
-		close(exited)
-	}()
-	if err := b.waitReady(); err != nil {
+	if err := b.waitReady(deadline); err != nil {
 		_ = b.Kill()
 		return err
 	}
 	return nil
 }
 
-// Addr is the broker's host:port.
+// spawn starts the process with its output going to logf, which it closes
+// once the process has been reaped.
+func (b *Broker) spawn(logf *os.File) error {
+	cmd := exec.Command(b.opts.Binary, b.args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	exited := make(chan struct{})
+	b.mu.Lock()
+	b.cmd, b.exited = cmd, exited
+	b.mu.Unlock()
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		close(exited)
+		return fmt.Errorf("start %s: %w", b.opts.Binary, err)
+	}
+	go func() {
+		b.waitErr = cmd.Wait()
+		logf.Close()
+		close(exited)
+	}()
+	return nil
+}
+
+// Addr is the broker's client (PLAINTEXT) host:port.
 func (b *Broker) Addr() string { return b.addr }
+
+// ControllerAddr is a cluster node's CONTROLLER (quorum) host:port; "" for
+// a broker from Start, which has no controller listener of its own.
+func (b *Broker) ControllerAddr() string { return b.controllerAddr }
+
+// NodeID is the broker's node.id: 1 for a broker from Start.
+func (b *Broker) NodeID() int32 { return b.id }
+
+// Running reports whether the process has been started and not yet reaped.
+func (b *Broker) Running() bool {
+	b.mu.Lock()
+	exited := b.exited
+	b.mu.Unlock()
+	if exited == nil {
+		return false
+	}
+	select {
+	case <-exited:
+		return false
+	default:
+		return true
+	}
+}
 
 // DataDir is the broker's log.dirs.
 func (b *Broker) DataDir() string { return filepath.Join(b.opts.Dir, "data") }
 
-// waitReady polls until a TCP connect and a franz-go Ping both succeed.
-func (b *Broker) waitReady() error {
+// waitReady polls until a TCP connect and a franz-go Ping both succeed, or
+// deadline has passed.
+func (b *Broker) waitReady(deadline time.Time) error {
 	timeout := b.opts.ReadyTimeout
-	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -152,11 +193,11 @@ func (b *Broker) waitReady() error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("strom not ready on %s after %v: %w\n%s", b.addr, timeout, err, b.LogTail(40))
+			return fmt.Errorf("strom node %d not ready on %s within %v: %w\n%s", b.id, b.addr, timeout, err, b.LogTail(40))
 		}
 		select {
 		case <-b.exited:
-			return fmt.Errorf("strom exited before ready: %v\n%s", b.waitErr, b.LogTail(40))
+			return fmt.Errorf("strom node %d exited before ready: %v\n%s", b.id, b.waitErr, b.LogTail(40))
 		case <-tick.C:
 		}
 	}

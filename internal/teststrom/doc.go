@@ -36,11 +36,41 @@
 // the broker exit with status 66, which Stop reports, and prints
 // "WARNING: DATA RACE" into the broker's log (see LogContains).
 //
+// # Clusters
+//
+// StartCluster runs N nodes, each broker and controller, configured as
+// package internal/cli/dev/layout describes (the same files `strom dev
+// cluster` writes), on free loopback ports:
+//
+//	c, err := teststrom.StartCluster(teststrom.ClusterOptions{
+//		Nodes: 3, Dir: t.TempDir(),
+//		Overrides: []string{"broker.session.timeout.ms=2500", "broker.heartbeat.interval.ms=250"},
+//	})
+//	if err != nil {
+//		t.Fatal(err)
+//	}
+//	t.Cleanup(c.Close)
+//	leader, err := c.LeaderOf(ctx, "orders", 0) // poll: an error while nodes disagree
+//	_ = c.Node(leader).Kill()
+//	// ... wait for another leader, then:
+//	_ = c.Node(leader).Restart() // same ports, same data
+//
+// Every node is a Broker. The metadata helpers (Partition, LeaderOf,
+// ActiveController, Brokers) ask every running node for its own view and
+// fail while the views differ, so a test polls them (internal/testutil)
+// until the cluster has settled on what it waits for.
+//
 // # Files
 //
 //	<Options.Dir>/data/        log.dirs (and the metadata log)
 //	<Options.Dir>/strom.log    stdout and stderr of every run; Restart appends
 //
+//	<ClusterOptions.Dir>/node-N/server.properties
+//	<ClusterOptions.Dir>/node-N/data/       log.dirs
+//	<ClusterOptions.Dir>/node-N/strom.log   as for a single broker
+//
 // Readiness is a TCP connect plus a franz-go Ping (an ApiVersions/Metadata
-// round trip), polled until Options.ReadyTimeout.
+// round trip), polled until Options.ReadyTimeout. A cluster node answers only
+// once the quorum has formed, so StartCluster starts every node before it
+// waits; it then also waits until every node's metadata lists every broker.
 package teststrom

@@ -1,0 +1,127 @@
+package testcluster
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/strom-project/strom/internal/testutil"
+)
+
+const opTimeout = 30 * time.Second
+
+// TestSmoke starts three nodes, creates an RF=3 topic, produces 1000
+// records with acks=all and reads every one back.
+func TestSmoke(t *testing.T) {
+	c := Start(t, Options{Nodes: 3})
+	const topic = "smoke"
+	createTopic(t, c, topic, 3, 3)
+	produce(t, c, topic, 0, 1000)
+	readBack(t, c, topic, 1000)
+}
+
+// TestStopRestart stops a node cleanly, writes while it is down, restarts
+// it on the same directories and reads everything back, with
+// min.insync.replicas=2 so that writes need the two nodes left.
+func TestStopRestart(t *testing.T) {
+	c := Start(t, Options{Nodes: 3, Overrides: map[string]string{"min.insync.replicas": "2"}})
+	const topic = "stop-restart"
+	createTopic(t, c, topic, 3, 3)
+	produce(t, c, topic, 0, 200)
+	c.Stop(2)
+	if c.Broker(2) != nil {
+		t.Fatal("Broker(2) after Stop is not nil")
+	}
+	produce(t, c, topic, 200, 400)
+	c.Restart(2)
+	if c.Broker(2) == nil || c.Broker(2).Addr("PLAINTEXT").String() != c.Bootstrap()[2] {
+		t.Fatalf("node 3 after Restart: %v, want it on %s", c.Broker(2), c.Bootstrap()[2])
+	}
+	produce(t, c, topic, 400, 600)
+	readBack(t, c, topic, 600)
+}
+
+func client(t *testing.T, c *Cluster, opts ...kgo.Opt) *kgo.Client {
+	t.Helper()
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(c.Bootstrap()...)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return cl
+}
+
+func createTopic(t *testing.T, c *Cluster, topic string, partitions int32, rf int16) {
+	t.Helper()
+	adm := kadm.NewClient(client(t, c))
+	ctx, cancel := context.WithTimeout(t.Context(), opTimeout)
+	defer cancel()
+	testutil.WaitFor(t, opTimeout, func() error {
+		md, err := adm.BrokerMetadata(ctx)
+		if err == nil && len(md.Brokers) != len(c.nodes) {
+			err = fmt.Errorf("metadata lists brokers %v, want %d", md.Brokers.NodeIDs(), len(c.nodes))
+		}
+		return err
+	})
+	resp, err := adm.CreateTopic(ctx, partitions, rf, nil, topic)
+	if err == nil {
+		err = resp.Err
+	}
+	if err != nil {
+		t.Fatalf("creating %s (RF=%d): %v", topic, rf, err)
+	}
+}
+
+// produce writes values from..to-1 with acks=all, idempotently, and fails t
+// unless every one is acknowledged within opTimeout.
+func produce(t *testing.T, c *Cluster, topic string, from, to int) {
+	t.Helper()
+	cl := client(t, c, kgo.RequiredAcks(kgo.AllISRAcks()), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()),
+		kgo.MetadataMinAge(100*time.Millisecond), kgo.RecordDeliveryTimeout(opTimeout))
+	ctx, cancel := context.WithTimeout(t.Context(), opTimeout)
+	defer cancel()
+	errs := make(chan error, to-from)
+	for i := from; i < to; i++ {
+		cl.Produce(ctx, &kgo.Record{Topic: topic, Value: []byte(strconv.Itoa(i))}, func(_ *kgo.Record, err error) { errs <- err })
+	}
+	for i := from; i < to; i++ {
+		if err := <-errs; err != nil {
+			t.Fatalf("producing to %s: %v\n%s", topic, err, c.LogTails(40))
+		}
+	}
+}
+
+// readBack reads topic from the start and requires values 0..n-1, each
+// exactly once.
+func readBack(t *testing.T, c *Cluster, topic string, n int) {
+	t.Helper()
+	cl := client(t, c, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	ctx, cancel := context.WithTimeout(t.Context(), opTimeout)
+	defer cancel()
+	seen := make([]int, n)
+	read := 0
+	for read < n {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("read %d of %d records of %s within %v", read, n, topic, opTimeout)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			v, err := strconv.Atoi(string(r.Value))
+			if err != nil || v < 0 || v >= n {
+				t.Fatalf("unexpected value %q at %d/%d", r.Value, r.Partition, r.Offset)
+			}
+			seen[v]++
+			read++
+		})
+	}
+	for v, k := range seen {
+		if k != 1 {
+			t.Errorf("value %d read %d times", v, k)
+		}
+	}
+}
