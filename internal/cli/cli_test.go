@@ -186,3 +186,30 @@ func TestClusterHealth(t *testing.T) {
 		t.Fatal("health of an unreachable cluster succeeded")
 	}
 }
+
+func TestClusterQuorum(t *testing.T) {
+	b := startBroker(t)
+	mustRun(t, "", "topic", "create", "q", "-b", b) // at least one more committed entry
+	var q struct {
+		Leader        int32 `json:"leader"`
+		Epoch         int32 `json:"epoch"`
+		HighWatermark int64 `json:"high_watermark"`
+		Voters        []struct {
+			ID     int32 `json:"id"`
+			LogEnd int64 `json:"log_end_offset"`
+			Lag    int64 `json:"lag"`
+			Leader bool  `json:"leader"`
+		} `json:"voters"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "", "cluster", "quorum", "-o", "json", "-b", b)), &q); err != nil {
+		t.Fatal(err)
+	}
+	if q.Leader != 1 || q.Epoch < 1 || q.HighWatermark < 2 || len(q.Voters) != 1 ||
+		!q.Voters[0].Leader || q.Voters[0].LogEnd < q.HighWatermark || q.Voters[0].Lag != 0 {
+		t.Fatalf("cluster quorum of one node: %+v", q)
+	}
+	text := mustRun(t, "", "cluster", "quorum", "-b", b)
+	if !strings.Contains(text, "LEADER 1") || !strings.Contains(text, "leader") {
+		t.Fatalf("text output:\n%s", text)
+	}
+}

@@ -9,8 +9,10 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/strom-project/strom/internal/testutil"
+	"github.com/strom-project/strom/internal/wire"
 )
 
 const opTimeout = 30 * time.Second
@@ -23,6 +25,45 @@ func TestSmoke(t *testing.T) {
 	createTopic(t, c, topic, 3, 3)
 	produce(t, c, topic, 0, 1000)
 	readBack(t, c, topic, 1000)
+	checkQuorum(t, c)
+}
+
+// checkQuorum asks every node for DescribeQuorum: followers forward it to
+// the active controller, so all answer alike, with three caught-up voters.
+func checkQuorum(t *testing.T, c *Cluster) {
+	t.Helper()
+	for _, addr := range c.Bootstrap() {
+		testutil.WaitFor(t, opTimeout, func() error {
+			cl := wire.NewClient(addr, "quorum-test")
+			defer cl.Close()
+			req := kmsg.NewPtrDescribeQuorumRequest()
+			req.SetVersion(2)
+			rt := kmsg.NewDescribeQuorumRequestTopic()
+			rt.Topic = "__cluster_metadata"
+			rt.Partitions = append(rt.Partitions, kmsg.NewDescribeQuorumRequestTopicPartition())
+			req.Topics = append(req.Topics, rt)
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+			defer cancel()
+			resp, err := cl.Do(ctx, req)
+			if err != nil {
+				return err
+			}
+			r := resp.(*kmsg.DescribeQuorumResponse)
+			if len(r.Topics) != 1 || len(r.Topics[0].Partitions) != 1 || len(r.Nodes) != 3 {
+				return fmt.Errorf("%s: DescribeQuorum %+v", addr, r)
+			}
+			p := r.Topics[0].Partitions[0]
+			if p.ErrorCode != 0 || p.LeaderID < 1 || len(p.CurrentVoters) != 3 {
+				return fmt.Errorf("%s: quorum %+v", addr, p)
+			}
+			for _, v := range p.CurrentVoters {
+				if v.LogEndOffset < p.HighWatermark {
+					return fmt.Errorf("%s: voter %d at %d behind the high watermark %d", addr, v.ReplicaID, v.LogEndOffset, p.HighWatermark)
+				}
+			}
+			return nil
+		})
+	}
 }
 
 // TestStopRestart stops a node cleanly, writes while it is down, restarts

@@ -71,6 +71,7 @@ non-zero when there are any, for scripts and probes.`,
 			return err
 		},
 	})
+	cmd.AddCommand(quorumCommand(&cfg, &format))
 	return cmd
 }
 

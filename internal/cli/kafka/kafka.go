@@ -102,12 +102,17 @@ func TopicID(id [16]byte) string { return base64.RawURLEncoding.EncodeToString(i
 // RunAdmin opens an admin client, bounds the work by --timeout, runs fn
 // and turns its error into an actionable one.
 func (c *Config) RunAdmin(parent context.Context, fn func(ctx context.Context, adm *kadm.Client) error) error {
-	cl, adm, err := c.Admin()
+	return c.RunClient(parent, func(ctx context.Context, cl *kgo.Client) error { return fn(ctx, kadm.NewClient(cl)) })
+}
+
+// RunClient is RunAdmin for requests kadm does not wrap.
+func (c *Config) RunClient(parent context.Context, fn func(ctx context.Context, cl *kgo.Client) error) error {
+	cl, err := c.Client()
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
 	ctx, cancel := c.Context(parent)
 	defer cancel()
-	return c.Explain(fn(ctx, adm))
+	return c.Explain(fn(ctx, cl))
 }
