@@ -99,16 +99,11 @@ func client(t *testing.T, c *Cluster, opts ...kgo.Opt) *kgo.Client {
 
 func createTopic(t *testing.T, c *Cluster, topic string, partitions int32, rf int16) {
 	t.Helper()
-	adm := kadm.NewClient(client(t, c))
+	cl := client(t, c)
+	adm := kadm.NewClient(cl)
 	ctx, cancel := context.WithTimeout(t.Context(), opTimeout)
 	defer cancel()
-	testutil.WaitFor(t, opTimeout, func() error {
-		md, err := adm.BrokerMetadata(ctx)
-		if err == nil && len(md.Brokers) != len(c.nodes) {
-			err = fmt.Errorf("metadata lists brokers %v, want %d", md.Brokers.NodeIDs(), len(c.nodes))
-		}
-		return err
-	})
+	waitAllBrokers(t, c, cl)
 	resp, err := adm.CreateTopic(ctx, partitions, rf, nil, topic)
 	if err == nil {
 		err = resp.Err
@@ -165,4 +160,27 @@ func readBack(t *testing.T, c *Cluster, topic string, n int) {
 			t.Errorf("value %d read %d times", v, k)
 		}
 	}
+}
+
+// waitAllBrokers waits until a broker's Metadata lists every node. It asks
+// a broker each time: kadm's BrokerMetadata answers from franz-go's cached
+// broker list, which a client refreshes only every metadata.max.age (5
+// minutes), so a list read while the last node was being unfenced would
+// stay short.
+func waitAllBrokers(t *testing.T, c *Cluster, cl *kgo.Client) {
+	t.Helper()
+	testutil.WaitFor(t, opTimeout, func() error {
+		resp, err := kmsg.NewPtrMetadataRequest().RequestWith(t.Context(), cl)
+		if err != nil {
+			return err
+		}
+		if len(resp.Brokers) != len(c.nodes) {
+			var ids []int32
+			for _, b := range resp.Brokers {
+				ids = append(ids, b.NodeID)
+			}
+			return fmt.Errorf("metadata lists brokers %v, want %d", ids, len(c.nodes))
+		}
+		return nil
+	})
 }

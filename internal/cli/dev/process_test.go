@@ -58,9 +58,11 @@ func TestDevClusterProcess(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), devOpTimeout)
 	defer cancel()
 	if err := testutil.Poll(devOpTimeout, func() error {
-		md, err := adm.BrokerMetadata(ctx)
+		// Asked of a broker: kadm's BrokerMetadata answers from the
+		// client's cached broker list, refreshed only every 5 minutes.
+		md, err := kmsg.NewPtrMetadataRequest().RequestWith(ctx, cl)
 		if err == nil && len(md.Brokers) != 3 {
-			err = fmt.Errorf("metadata lists brokers %v, want 3", md.Brokers.NodeIDs())
+			err = fmt.Errorf("metadata lists %d brokers, want 3", len(md.Brokers))
 		}
 		return err
 	}); err != nil {
