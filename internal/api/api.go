@@ -55,6 +55,10 @@ func Register(reg *wire.Registry, h *Handlers) {
 		h.describeClusterAPI(),
 		h.describeTopicPartitionsAPI(),
 		h.describeQuorumAPI(),
+		h.alterPartitionReassignmentsAPI(),
+		h.listPartitionReassignmentsAPI(),
+		h.electLeadersAPI(),
+		h.describeLogDirsAPI(),
 	} {
 		reg.Register(a)
 	}
@@ -93,6 +97,9 @@ func RegisterController(reg *wire.Registry, h *Handlers) {
 		h.brokerHeartbeatAPI(),
 		h.allocateProducerIDsAPI(),
 		h.describeQuorumAPI(),
+		h.alterPartitionReassignmentsAPI(),
+		h.listPartitionReassignmentsAPI(),
+		h.electLeadersAPI(),
 	} {
 		reg.Register(a)
 	}

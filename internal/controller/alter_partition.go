@@ -24,7 +24,10 @@ import (
 //	ISR not within the replicas, or adding a broker that is fenced, in
 //	controlled shutdown, or whose epoch changed (KIP-903)   ErrIneligibleReplica
 //
-// An ISR with the same members as the current one changes nothing. The
+// An ISR with the same members as the current one changes nothing. An ISR
+// that holds every replica a reassignment adds completes it (reassign.go):
+// the result's State then has the target replicas, and maybe a new leader.
+// The
 // accepted changes are committed as one batch; results carry the
 // partition's state after it (new ISR and partition epoch).
 func (c *Controller) AlterPartition(ctx context.Context, brokerID int32, brokerEpoch int64, items []AlterPartitionItem) ([]AlterPartitionResult, error) {
@@ -122,8 +125,11 @@ func alterISR(im *metadata.Image, brokerID int32, p *metadata.Partition, it Alte
 	if sameMembers(it.NewISR, p.ISR) {
 		return nil, nil
 	}
-	return &metadata.PartitionChangeRecord{TopicID: it.TopicID, Partition: p.Partition,
-		Leader: metadata.NoLeaderChange, ISR: slices.Clone(it.NewISR)}, nil
+	rec := &metadata.PartitionChangeRecord{TopicID: it.TopicID, Partition: p.Partition,
+		Leader: metadata.NoLeaderChange, ISR: slices.Clone(it.NewISR)}
+	// An expansion that brings the last adding replica into the ISR
+	// completes a reassignment in the same change (reassign.go).
+	return reassignmentCompletion(im, p, rec), nil
 }
 
 func validateNewISR(im *metadata.Image, p *metadata.Partition, it AlterPartitionItem) error {

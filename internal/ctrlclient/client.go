@@ -171,6 +171,10 @@ func notController(resp kmsg.Response) bool {
 		return r.ErrorCode == notControllerCode
 	case *kmsg.ElectLeadersResponse:
 		return r.ErrorCode == notControllerCode
+	case *kmsg.AlterPartitionAssignmentsResponse:
+		return r.ErrorCode == notControllerCode
+	case *kmsg.ListPartitionReassignmentsResponse:
+		return r.ErrorCode == notControllerCode
 	case *kmsg.CreateTopicsResponse:
 		return allNotController(r.Topics, func(t kmsg.CreateTopicsResponseTopic) int16 { return t.ErrorCode })
 	case *kmsg.DeleteTopicsResponse:

@@ -187,7 +187,11 @@ func (b *builder) partition(r *PartitionRecord) error {
 		return invalid("partition %d of %q (has %d partitions, %d replicas)", r.Partition, t.Name, len(t.Partitions), len(r.Replicas))
 	}
 	p := &Partition{Partition: r.Partition, Replicas: slices.Clone(r.Replicas), ISR: slices.Clone(r.ISR),
-		Leader: r.Leader, LeaderEpoch: r.LeaderEpoch, PartitionEpoch: r.PartitionEpoch}
+		Leader: r.Leader, LeaderEpoch: r.LeaderEpoch, PartitionEpoch: r.PartitionEpoch,
+		AddingReplicas: cloneNonEmpty(r.AddingReplicas), RemovingReplicas: cloneNonEmpty(r.RemovingReplicas)}
+	if err := checkReassignment(p); err != nil {
+		return invalid("partition %d of %q: %v", r.Partition, t.Name, err)
+	}
 	if int(r.Partition) == len(t.Partitions) {
 		t.Partitions = append(t.Partitions, p)
 	} else {
@@ -207,7 +211,27 @@ func (b *builder) partitionChange(r *PartitionChangeRecord) error {
 	if r.Replicas != nil && len(r.Replicas) == 0 {
 		return invalid("partition %d of %q: empty replica set", r.Partition, t.Name)
 	}
-	t.Partitions[r.Partition] = t.Partitions[r.Partition].WithChange(r)
+	p := t.Partitions[r.Partition].WithChange(r)
+	if err := checkReassignment(p); err != nil {
+		return invalid("partition %d of %q: %v", r.Partition, t.Name, err)
+	}
+	t.Partitions[r.Partition] = p
+	return nil
+}
+
+// checkReassignment checks p's reassignment state: adding and removing
+// replicas are replicas, and no replica is both.
+func checkReassignment(p *Partition) error {
+	for _, b := range p.AddingReplicas {
+		if !slices.Contains(p.Replicas, b) || slices.Contains(p.RemovingReplicas, b) {
+			return fmt.Errorf("adding replica %d is not a replica or is also being removed", b)
+		}
+	}
+	for _, b := range p.RemovingReplicas {
+		if !slices.Contains(p.Replicas, b) {
+			return fmt.Errorf("removing replica %d is not a replica", b)
+		}
+	}
 	return nil
 }
 

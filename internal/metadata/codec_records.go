@@ -37,12 +37,20 @@ func (d *decoder) record(rec Record) {
 		r.Leader = d.r.Int32()
 		r.LeaderEpoch = d.r.Int32()
 		r.PartitionEpoch = d.r.Int32()
+		if d.ver >= 1 {
+			r.AddingReplicas = d.int32s()
+			r.RemovingReplicas = d.int32s()
+		}
 	case *PartitionChangeRecord:
 		r.TopicID = d.r.Uuid()
 		r.Partition = d.r.Int32()
 		r.Leader = d.r.Int32()
 		r.ISR = d.int32s()
 		r.Replicas = d.int32s()
+		if d.ver >= 1 {
+			r.AddingReplicas = d.int32s()
+			r.RemovingReplicas = d.int32s()
+		}
 	case *RemoveTopicRecord:
 		r.ID = d.r.Uuid()
 	case *ConfigRecord:
@@ -101,7 +109,9 @@ func (r *PartitionRecord) appendBody(dst []byte) []byte {
 	dst = appendInt32s(dst, r.ISR)
 	dst = kbin.AppendInt32(dst, r.Leader)
 	dst = kbin.AppendInt32(dst, r.LeaderEpoch)
-	return kbin.AppendInt32(dst, r.PartitionEpoch)
+	dst = kbin.AppendInt32(dst, r.PartitionEpoch)
+	dst = appendInt32s(dst, r.AddingReplicas)
+	return appendInt32s(dst, r.RemovingReplicas)
 }
 
 func (r *PartitionChangeRecord) appendBody(dst []byte) []byte {
@@ -109,7 +119,9 @@ func (r *PartitionChangeRecord) appendBody(dst []byte) []byte {
 	dst = kbin.AppendInt32(dst, r.Partition)
 	dst = kbin.AppendInt32(dst, r.Leader)
 	dst = appendInt32s(dst, r.ISR)
-	return appendInt32s(dst, r.Replicas)
+	dst = appendInt32s(dst, r.Replicas)
+	dst = appendInt32s(dst, r.AddingReplicas)
+	return appendInt32s(dst, r.RemovingReplicas)
 }
 
 func (r *RemoveTopicRecord) appendBody(dst []byte) []byte { return kbin.AppendUuid(dst, r.ID) }

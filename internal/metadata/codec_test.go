@@ -33,6 +33,10 @@ func sampleRecords() []Record {
 		&FenceBrokerRecord{ID: 2, Epoch: 1},
 		&BrokerRegistrationChangeRecord{ID: 1, Epoch: 7, Fenced: BrokerUnfence, InControlledShutdown: 1},
 		&BrokerRegistrationChangeRecord{ID: 1, Epoch: 7, Fenced: BrokerFence},
+		&PartitionRecord{TopicID: id, Partition: 1, Replicas: []int32{3, 1}, ISR: []int32{1}, Leader: 1,
+			AddingReplicas: []int32{3}, RemovingReplicas: []int32{1}},
+		&PartitionChangeRecord{TopicID: id, Partition: 1, Leader: 3, ISR: []int32{3}, Replicas: []int32{3},
+			AddingReplicas: []int32{}, RemovingReplicas: []int32{}},
 	}
 }
 

@@ -29,13 +29,25 @@ type Topic struct {
 }
 
 // Partition is the replica placement and leadership of one partition.
+//
+// While a reassignment is in progress (KIP-455) Replicas is the target
+// replicas followed by the ones being removed, AddingReplicas the target
+// replicas that were not replicas before, RemovingReplicas the replicas
+// not in the target; both are nil otherwise.
 type Partition struct {
-	Partition      int32
-	Replicas       []int32
-	ISR            []int32
-	Leader         int32 // -1 when offline
-	LeaderEpoch    int32
-	PartitionEpoch int32
+	Partition        int32
+	Replicas         []int32
+	ISR              []int32
+	Leader           int32 // -1 when offline
+	LeaderEpoch      int32
+	PartitionEpoch   int32
+	AddingReplicas   []int32
+	RemovingReplicas []int32
+}
+
+// Reassigning reports whether a reassignment of p is in progress.
+func (p *Partition) Reassigning() bool {
+	return len(p.AddingReplicas) > 0 || len(p.RemovingReplicas) > 0
 }
 
 // Broker is a registered broker.

@@ -69,7 +69,8 @@ func (im *Image) Records() []Record {
 		recs = append(recs, &TopicRecord{Name: t.Name, ID: t.ID, Internal: t.Internal})
 		for _, p := range t.Partitions {
 			recs = append(recs, &PartitionRecord{TopicID: t.ID, Partition: p.Partition, Replicas: p.Replicas,
-				ISR: p.ISR, Leader: p.Leader, LeaderEpoch: p.LeaderEpoch, PartitionEpoch: p.PartitionEpoch})
+				ISR: p.ISR, Leader: p.Leader, LeaderEpoch: p.LeaderEpoch, PartitionEpoch: p.PartitionEpoch,
+				AddingReplicas: p.AddingReplicas, RemovingReplicas: p.RemovingReplicas})
 		}
 	}
 	res := make([]ConfigResource, 0, len(im.Configs))
@@ -116,6 +117,21 @@ func (p *Partition) WithChange(change *PartitionChangeRecord) *Partition {
 	if change.Replicas != nil {
 		c.Replicas = slices.Clone(change.Replicas)
 	}
+	if change.AddingReplicas != nil {
+		c.AddingReplicas = cloneNonEmpty(change.AddingReplicas)
+	}
+	if change.RemovingReplicas != nil {
+		c.RemovingReplicas = cloneNonEmpty(change.RemovingReplicas)
+	}
 	c.PartitionEpoch++
 	return &c
+}
+
+// cloneNonEmpty copies s; nil for an empty s, so that "no reassignment" has
+// one representation in an image.
+func cloneNonEmpty(s []int32) []int32 {
+	if len(s) == 0 {
+		return nil
+	}
+	return slices.Clone(s)
 }

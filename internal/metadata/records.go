@@ -129,30 +129,40 @@ type TopicRecord struct {
 }
 
 // PartitionRecord creates a partition, or replaces it wholesale (used by
-// snapshots and reassignment). Partition must be ≤ the current count.
+// snapshots). Partition must be ≤ the current count.
+//
+// Version 1 adds AddingReplicas and RemovingReplicas (KIP-455), set while a
+// reassignment is in progress; nil or empty when none is.
 type PartitionRecord struct {
-	TopicID        Uuid
-	Partition      int32
-	Replicas       []int32
-	ISR            []int32
-	Leader         int32
-	LeaderEpoch    int32
-	PartitionEpoch int32
+	TopicID          Uuid
+	Partition        int32
+	Replicas         []int32
+	ISR              []int32
+	Leader           int32
+	LeaderEpoch      int32
+	PartitionEpoch   int32
+	AddingReplicas   []int32 // v1+
+	RemovingReplicas []int32 // v1+
 }
 
 // NoLeaderChange in PartitionChangeRecord.Leader leaves the leader as is
 // (Kafka's NO_LEADER_CHANGE).
 const NoLeaderChange int32 = -2
 
-// PartitionChangeRecord changes the ISR, leader or replicas of a partition.
-// Nil slices mean "unchanged". A leader change bumps LeaderEpoch; every
-// change bumps PartitionEpoch.
+// PartitionChangeRecord changes the ISR, leader, replicas or reassignment
+// state of a partition. Nil slices mean "unchanged"; an empty
+// AddingReplicas or RemovingReplicas clears it. A leader change bumps
+// LeaderEpoch; every change bumps PartitionEpoch.
+//
+// Version 1 adds AddingReplicas and RemovingReplicas (KIP-455).
 type PartitionChangeRecord struct {
-	TopicID   Uuid
-	Partition int32
-	Leader    int32   // NoLeaderChange, -1 (offline) or a broker id
-	ISR       []int32 // nil: unchanged
-	Replicas  []int32 // nil: unchanged
+	TopicID          Uuid
+	Partition        int32
+	Leader           int32   // NoLeaderChange, -1 (offline) or a broker id
+	ISR              []int32 // nil: unchanged
+	Replicas         []int32 // nil: unchanged
+	AddingReplicas   []int32 // v1+; nil: unchanged, empty: cleared
+	RemovingReplicas []int32 // v1+; nil: unchanged, empty: cleared
 }
 
 // RemoveTopicRecord deletes a topic, its partitions and its dynamic configs.
@@ -193,8 +203,8 @@ func (*BrokerRegistrationChangeRecord) Type() RecordType {
 func (*ClusterIDRecord) version() uint16                { return 0 }
 func (*RegisterBrokerRecord) version() uint16           { return 1 }
 func (*TopicRecord) version() uint16                    { return 0 }
-func (*PartitionRecord) version() uint16                { return 0 }
-func (*PartitionChangeRecord) version() uint16          { return 0 }
+func (*PartitionRecord) version() uint16                { return 1 }
+func (*PartitionChangeRecord) version() uint16          { return 1 }
 func (*RemoveTopicRecord) version() uint16              { return 0 }
 func (*ConfigRecord) version() uint16                   { return 0 }
 func (*ProducerIdsRecord) version() uint16              { return 0 }

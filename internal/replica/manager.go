@@ -3,6 +3,7 @@ package replica
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"net"
 	"slices"
 	"strconv"
@@ -109,6 +110,21 @@ func (m *Manager) Partition(topic string, index int32) (*Partition, error) {
 		return nil, ErrUnknownTopicOrPartition
 	}
 	return ps[index], nil
+}
+
+// Partitions lists every partition hosted here, by topic name and index.
+func (m *Manager) Partitions() []*Partition {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var out []*Partition
+	for _, name := range slices.Sorted(maps.Keys(m.parts)) {
+		for _, p := range m.parts[name] {
+			if p != nil {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 // TopicName maps a topic id to its name, if hosted here.
