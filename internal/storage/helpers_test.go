@@ -3,33 +3,19 @@ package storage
 import (
 	"bytes"
 	"fmt"
-	"github.com/strom-project/strom/internal/testutil"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/strom-project/strom/internal/record"
+	"github.com/strom-project/strom/internal/testutil"
 )
 
-// fakeClock is an injectable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// fakeClock is the shared test clock.
+type fakeClock = testutil.Clock
 
-func newClock() *fakeClock { return &fakeClock{t: time.UnixMilli(1_700_000_000_000)} }
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *fakeClock { return testutil.NewClock() }
 
 var quietLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
 
