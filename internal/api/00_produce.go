@@ -76,8 +76,17 @@ func (h *Handlers) produce(ctx context.Context, _ *wire.Conn, req *kmsg.ProduceR
 		}
 		resp.Topics = append(resp.Topics, st)
 	}
-	if len(waits) > 0 {
-		h.waitCommitted(ctx, time.Duration(req.TimeoutMillis)*time.Millisecond, resp, waits)
+	if waits = h.settleCommitted(resp, waits); len(waits) > 0 {
+		// acks=all records waiting for followers: answer later, and let
+		// the connection serve the requests behind this one meanwhile.
+		// (Only acks=-1 waits, so the acks=0 rules below do not apply.)
+		p := wire.NewPending()
+		timeout := time.Duration(req.TimeoutMillis) * time.Millisecond
+		go func() {
+			h.waitCommitted(ctx, timeout, resp, waits)
+			p.Complete(resp, nil)
+		}()
+		return p, nil
 	}
 	failed := false
 	for _, st := range resp.Topics {
@@ -140,6 +149,24 @@ func (h *Handlers) producePartition(topic string, rp kmsg.ProduceRequestTopicPar
 // committed or failed (Kafka's DelayedProduce), setting their errors in
 // resp. It sleeps on the partitions' change channels: appends, high
 // watermark moves and ISR or leadership changes wake it.
+// settleCommitted records the outcome of every wait that is already
+// decided (every single-replica write is) and returns the rest.
+func (h *Handlers) settleCommitted(resp *kmsg.ProduceResponse, waits []produceWait) []produceWait {
+	pending := waits[:0]
+	for _, w := range waits {
+		done, err := w.p.Committed(w.leaderEpoch, w.required)
+		if !done {
+			pending = append(pending, w)
+			continue
+		}
+		if err != nil {
+			sp := &resp.Topics[w.topic].Partitions[w.partition]
+			sp.ErrorCode, sp.ErrorMessage = produceCode(err), errMsg(err)
+		}
+	}
+	return pending
+}
+
 func (h *Handlers) waitCommitted(ctx context.Context, timeout time.Duration, resp *kmsg.ProduceResponse, waits []produceWait) {
 	deadline := time.Now().Add(timeout)
 	chans := make([]<-chan struct{}, 0, len(waits))

@@ -70,11 +70,23 @@ func (c *conn) loop() error {
 		}
 	}
 	var in []byte
+	var queue []queued // responses behind a Pending, in request order
 	for {
+		var err error
 		if br.Buffered() == 0 {
+			// Nothing more to serve for now: send what is written, then,
+			// if responses are queued, wait for the first of them.
 			if err := bw.Flush(); err != nil {
 				return err
 			}
+			if len(queue) > 0 {
+				if queue, err = c.writeReady(bw, queue, true); err != nil {
+					return err
+				}
+				continue
+			}
+		} else if queue, err = c.writeReady(bw, queue, false); err != nil {
+			return err
 		}
 		if c.srv.opts.IdleTimeout > 0 {
 			c.nc.SetReadDeadline(time.Now().Add(c.srv.opts.IdleTimeout))
@@ -95,17 +107,69 @@ func (c *conn) loop() error {
 		if resp == nil {
 			continue
 		}
-		out := wire.GetBuf()
-		*out = wire.AppendResponse(*out, h, resp)
-		if r, ok := resp.(wire.Releaser); ok {
-			r.Release()
+		if p, ok := resp.(*wire.Pending); ok || len(queue) > 0 {
+			queue = append(queue, queued{h: h, resp: resp, pending: p})
+			continue
 		}
-		_, err = bw.Write(*out)
-		wire.PutBuf(out)
-		if err != nil {
+		if err := writeResponse(bw, h, resp); err != nil {
 			return err
 		}
 	}
+}
+
+// queued is a response waiting for a Pending ahead of it (or its own).
+type queued struct {
+	h       wire.Header
+	resp    kmsg.Response
+	pending *wire.Pending // nil: resp is ready
+}
+
+// writeReady writes the queue's ready responses from its head. With wait
+// it first waits for the head (nothing else is left to serve); otherwise
+// it stops at the first response not ready. It returns what is left.
+func (c *conn) writeReady(bw *bufio.Writer, queue []queued, wait bool) ([]queued, error) {
+	for len(queue) > 0 {
+		q := queue[0]
+		if q.pending != nil {
+			if wait {
+				select {
+				case <-q.pending.Done():
+				case <-c.ctx.Done():
+					return nil, c.ctx.Err()
+				}
+				wait = false
+			}
+			select {
+			case <-q.pending.Done():
+			default:
+				return queue, nil
+			}
+			resp, err := q.pending.Result()
+			if err != nil {
+				return nil, err
+			}
+			q.resp = resp
+		}
+		if q.resp != nil {
+			if err := writeResponse(bw, q.h, q.resp); err != nil {
+				return nil, err
+			}
+		}
+		queue[0] = queued{}
+		queue = queue[1:]
+	}
+	return queue[:0:0], nil
+}
+
+func writeResponse(bw *bufio.Writer, h wire.Header, resp kmsg.Response) error {
+	out := wire.GetBuf()
+	*out = wire.AppendResponse(*out, h, resp)
+	if r, ok := resp.(wire.Releaser); ok {
+		r.Release()
+	}
+	_, err := bw.Write(*out)
+	wire.PutBuf(out)
+	return err
 }
 
 // handle parses and serves one frame. A non-nil error closes the connection.
