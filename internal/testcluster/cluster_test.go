@@ -111,6 +111,42 @@ func createTopic(t *testing.T, c *Cluster, topic string, partitions int32, rf in
 	if err != nil {
 		t.Fatalf("creating %s (RF=%d): %v", topic, rf, err)
 	}
+	waitTopicEverywhere(t, c, topic, partitions)
+}
+
+// waitTopicEverywhere waits until every node's metadata has topic with a
+// leader for each partition. CreateTopics returns once the controller has
+// committed the topic; other nodes apply it a moment later (as in Kafka),
+// and a test reading metadata from any node must not see it missing.
+func waitTopicEverywhere(t *testing.T, c *Cluster, topic string, partitions int32) {
+	t.Helper()
+	for _, addr := range c.Bootstrap() {
+		testutil.WaitFor(t, opTimeout, func() error {
+			cl := wire.NewClient(addr, "topic-wait")
+			defer cl.Close()
+			req := kmsg.NewPtrMetadataRequest()
+			req.SetVersion(12)
+			rt := kmsg.NewMetadataRequestTopic()
+			rt.Topic = kmsg.StringPtr(topic)
+			req.Topics = append(req.Topics, rt)
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+			defer cancel()
+			resp, err := cl.Do(ctx, req)
+			if err != nil {
+				return err
+			}
+			ts := resp.(*kmsg.MetadataResponse).Topics
+			if len(ts) != 1 || ts[0].ErrorCode != 0 || int32(len(ts[0].Partitions)) != partitions {
+				return fmt.Errorf("%s: topic %s not there yet", addr, topic)
+			}
+			for _, p := range ts[0].Partitions {
+				if p.Leader < 0 {
+					return fmt.Errorf("%s: %s-%d has no leader yet", addr, topic, p.Partition)
+				}
+			}
+			return nil
+		})
+	}
 }
 
 // produce writes values from..to-1 with acks=all, idempotently, and fails t
