@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/strom-project/strom/internal/broker"
 	"github.com/strom-project/strom/internal/config"
+	"github.com/strom-project/strom/internal/testutil"
 )
 
 // startBroker runs a real broker in-process on a free loopback port.
@@ -38,14 +38,8 @@ func startBroker(t *testing.T) string {
 // run executes `strom args...` with stdin and returns stdout and the error.
 func run(t *testing.T, stdin string, args ...string) (string, error) {
 	t.Helper()
-	root := NewRoot()
-	var out bytes.Buffer
-	root.SetArgs(args)
-	root.SetIn(strings.NewReader(stdin))
-	root.SetOut(&out)
-	root.SetErr(io.Discard)
-	err := root.ExecuteContext(context.Background())
-	return out.String(), err
+	out, _, err := testutil.RunCommand(NewRoot(), 2*time.Minute, stdin, args...)
+	return out, err
 }
 
 func mustRun(t *testing.T, stdin string, args ...string) string {

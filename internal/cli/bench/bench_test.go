@@ -2,7 +2,6 @@ package bench
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,20 +10,13 @@ import (
 	"time"
 
 	engine "github.com/strom-project/strom/internal/bench"
+	"github.com/strom-project/strom/internal/testutil"
 )
 
 // run executes `bench args…` and returns stdout, stderr and the error.
 func run(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
-	cmd := NewCommand()
-	var out, errOut bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&errOut)
-	cmd.SetArgs(args)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	err := cmd.ExecuteContext(ctx)
-	return out.String(), errOut.String(), err
+	return testutil.RunCommand(NewCommand(), 2*time.Minute, "", args...)
 }
 
 func TestHelp(t *testing.T) {

@@ -2,7 +2,6 @@ package dev
 
 import (
 	"bytes"
-	"context"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/strom-project/strom/internal/cli/dev/layout"
 	"github.com/strom-project/strom/internal/teststrom"
+	"github.com/strom-project/strom/internal/testutil"
 )
 
 func TestMain(m *testing.M) {
@@ -26,15 +26,7 @@ func TestMain(m *testing.M) {
 // nodes would run the test binary.
 func execute(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
-	cmd := NewCommand()
-	var out, errOut bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&errOut)
-	cmd.SetArgs(args)
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	err := cmd.ExecuteContext(ctx)
-	return out.String(), errOut.String(), err
+	return testutil.RunCommand(NewCommand(), 30*time.Second, "", args...)
 }
 
 func TestHelp(t *testing.T) {
