@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/strom-project/strom/internal/teststrom"
-	"github.com/strom-project/strom/internal/testutil"
+	"github.com/strom-project/strom/internal/testutil/topiclog"
 )
 
 // logRecord is one record as read back.
@@ -31,82 +31,22 @@ func readLog(t *testing.T, c *teststrom.Cluster, topic string) map[int32]*partit
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), readTimeout)
 	defer cancel()
-	adm := kadm.NewClient(newClient(t, c))
-	logs := map[int32]*partitionLog{}
-	if err := testutil.Poll(readTimeout, func() error {
-		starts, err := listOffsets(ctx, adm.ListStartOffsets, topic)
-		if err != nil {
-			return err
-		}
-		ends, err := listOffsets(ctx, adm.ListEndOffsets, topic)
-		if err != nil {
-			return err
-		}
-		for p := range int32(partitions) {
-			logs[p] = &partitionLog{start: starts[p], end: ends[p]}
-		}
-		return nil
-	}); err != nil {
-		t.Fatalf("listing the offsets of %s: %v\n%s", topic, err, c.LogTails(40))
+	read, err := topiclog.Read(ctx, topic, partitions, readTimeout,
+		kgo.SeedBrokers(c.Bootstrap()...), kgo.MetadataMinAge(100*time.Millisecond))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, c.LogTails(40))
 	}
-	assign := map[int32]kgo.Offset{}
-	for p := range int32(partitions) {
-		assign[p] = kgo.NewOffset().At(logs[p].start)
-	}
-	cl := newClient(t, c, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: assign}),
-		kgo.FetchIsolationLevel(kgo.ReadUncommitted()))
-	var lastErr error
-	for !readToEnd(logs) {
-		fs := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			t.Fatalf("reading %s back within %v: %v (last fetch error: %v)\n%s\n%s", topic, readTimeout, ctx.Err(), lastErr, progress(logs), c.LogTails(40))
-		}
-		fs.EachError(func(_ string, p int32, err error) { lastErr = fmt.Errorf("partition %d: %w", p, err) })
-		fs.EachRecord(func(r *kgo.Record) {
-			if pl := logs[r.Partition]; r.Offset < pl.end {
+	logs := make(map[int32]*partitionLog, len(read))
+	for p, rp := range read {
+		pl := &partitionLog{start: rp.Start, end: rp.End}
+		for _, r := range rp.Records {
+			if r.Offset < rp.End { // only what was committed when reading began
 				pl.records = append(pl.records, logRecord{offset: r.Offset, value: r.Value})
 			}
-		})
+		}
+		logs[p] = pl
 	}
 	return logs
-}
-
-func listOffsets(ctx context.Context, list func(context.Context, ...string) (kadm.ListedOffsets, error), topic string) (map[int32]int64, error) {
-	lo, err := list(ctx, topic)
-	if err == nil {
-		err = lo.Error()
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := map[int32]int64{}
-	for p := range int32(partitions) {
-		o, ok := lo.Lookup(topic, p)
-		if !ok {
-			return nil, fmt.Errorf("no offset listed for partition %d", p)
-		}
-		out[p] = o.Offset
-	}
-	return out, nil
-}
-
-// readToEnd reports whether every partition has been read up to its end.
-func readToEnd(logs map[int32]*partitionLog) bool {
-	for _, pl := range logs {
-		if pl.end > pl.start && (len(pl.records) == 0 || pl.records[len(pl.records)-1].offset < pl.end-1) {
-			return false
-		}
-	}
-	return true
-}
-
-func progress(logs map[int32]*partitionLog) string {
-	var s string
-	for p := range int32(len(logs)) {
-		pl := logs[p]
-		s += fmt.Sprintf("partition %d: [%d, %d), %d records read\n", p, pl.start, pl.end, len(pl.records))
-	}
-	return s
 }
 
 // report is what one check found; anomalies holds the first few, described.

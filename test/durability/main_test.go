@@ -2,11 +2,13 @@ package durability
 
 import (
 	"context"
-	"github.com/strom-project/strom/internal/testutil"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/strom-project/strom/internal/testutil"
+	"github.com/strom-project/strom/internal/testutil/topiclog"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -105,7 +107,7 @@ func createTopicN(t *testing.T, b *teststrom.Broker, partitions int32) string {
 		t.Fatalf("CreateTopics %s: %v", topic, err)
 	}
 	waitFor(t, readyTimeout, func() error {
-		_, err := listOffsets(ctx, adm.ListEndOffsets, topic, partitions)
+		_, err := topiclog.ListOffsets(ctx, adm.ListEndOffsets, topic, partitions)
 		return err
 	})
 	return topic

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/strom-project/strom/internal/teststrom"
+	"github.com/strom-project/strom/internal/testutil/topiclog"
 )
 
 // logRecord is one record as read back.
@@ -31,78 +31,19 @@ func readLog(t *testing.T, b *teststrom.Broker, topic string, partitions int32) 
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), readTimeout)
 	defer cancel()
-	adm, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()))
+	read, err := topiclog.Read(ctx, topic, partitions, readyTimeout, kgo.SeedBrokers(b.Addr()))
 	if err != nil {
-		t.Fatalf("kgo.NewClient: %v", err)
+		t.Fatal(err)
 	}
-	defer closeClient(t, adm)
-	logs := map[int32]*partitionLog{}
-	waitFor(t, readyTimeout, func() error {
-		starts, err := listOffsets(ctx, kadm.NewClient(adm).ListStartOffsets, topic, partitions)
-		if err != nil {
-			return err
-		}
-		ends, err := listOffsets(ctx, kadm.NewClient(adm).ListEndOffsets, topic, partitions)
-		if err != nil {
-			return err
-		}
-		for p := range partitions {
-			logs[p] = &partitionLog{start: starts[p], end: ends[p]}
-		}
-		return nil
-	})
-	assign := map[int32]kgo.Offset{}
-	for p := range partitions {
-		assign[p] = kgo.NewOffset().AtStart()
-	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: assign}))
-	if err != nil {
-		t.Fatalf("kgo.NewClient: %v", err)
-	}
-	defer closeClient(t, cl)
-	var lastErr error
-	for !readToEnd(logs) {
-		fs := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			t.Fatalf("reading %s back within %v: %v (last fetch error: %v)\n%s", topic, readTimeout, ctx.Err(), lastErr, progress(logs))
-		}
-		fs.EachError(func(_ string, p int32, err error) { lastErr = fmt.Errorf("partition %d: %w", p, err) })
-		fs.EachRecord(func(r *kgo.Record) {
-			pl := logs[r.Partition]
+	logs := make(map[int32]*partitionLog, len(read))
+	for p, rp := range read {
+		pl := &partitionLog{start: rp.Start, end: rp.End}
+		for _, r := range rp.Records {
 			pl.records = append(pl.records, logRecord{offset: r.Offset, value: r.Value, producerID: r.ProducerID})
-		})
+		}
+		logs[p] = pl
 	}
 	return logs
-}
-
-func listOffsets(ctx context.Context, list func(context.Context, ...string) (kadm.ListedOffsets, error), topic string, partitions int32) (map[int32]int64, error) {
-	lo, err := list(ctx, topic)
-	if err == nil {
-		err = lo.Error()
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := map[int32]int64{}
-	for p := range partitions {
-		o, ok := lo.Lookup(topic, p)
-		if !ok {
-			return nil, fmt.Errorf("no offset listed for partition %d", p)
-		}
-		out[p] = o.Offset
-	}
-	return out, nil
-}
-
-// readToEnd reports whether every partition has been read up to its end.
-func readToEnd(logs map[int32]*partitionLog) bool {
-	for _, pl := range logs {
-		if pl.end > pl.start && (len(pl.records) == 0 || pl.records[len(pl.records)-1].offset < pl.end-1) {
-			return false
-		}
-	}
-	return true
 }
 
 func progress(logs map[int32]*partitionLog) string {
