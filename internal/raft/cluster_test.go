@@ -31,6 +31,7 @@ const (
 // clusterOptions configures newCluster.
 type clusterOptions struct {
 	Voters        int
+	Observers     int    // node ids Voters.. Voters+Observers-1: learners, no listener
 	SnapshotEvery uint64 // 0: the default
 }
 
@@ -43,12 +44,13 @@ type testCluster struct {
 }
 
 type testNode struct {
-	id  int32
-	dir string
-	ln  *testListener
-	tr  *TCPTransport
-	n   *Node // nil while down
-	sm  *listSM
+	id       int32
+	dir      string
+	observer bool          // a learner: dials the voters, has no listener
+	ln       *testListener // nil for an observer
+	tr       *TCPTransport
+	n        *Node // nil while down
+	sm       *listSM
 }
 
 // newCluster starts opts.Voters nodes (node ids 0..Voters-1) and stops
@@ -63,12 +65,17 @@ func newCluster(t *testing.T, opts clusterOptions) *testCluster {
 		c.addrs[id] = ln.addr()
 		c.nodes = append(c.nodes, &testNode{id: id, dir: t.TempDir(), ln: ln})
 	}
+	for i := range opts.Observers {
+		c.nodes = append(c.nodes, &testNode{id: int32(opts.Voters + i), dir: t.TempDir(), observer: true})
+	}
 	t.Cleanup(func() {
 		for i := range c.nodes {
 			c.stop(i)
 		}
 		for _, nd := range c.nodes {
-			nd.ln.close()
+			if nd.ln != nil {
+				nd.ln.close()
+			}
 		}
 		checkNoLeaks(t)
 	})
@@ -83,7 +90,7 @@ func (c *testCluster) start(i int) {
 	c.t.Helper()
 	nd := c.nodes[i]
 	nd.sm = &listSM{}
-	nd.tr = NewTCPTransport(nd.id, c.addrs, quietLogger())
+	nd.tr = NewTCPTransport(nd.id, c.addrs, quietLogger(), TCPOptions{Observer: nd.observer})
 	n, err := Start(Config{
 		NodeID: nd.id, Voters: c.ids, Dir: nd.dir, Bootstrap: []byte("boot"),
 		StateMachine: nd.sm, Transport: nd.tr, TickInterval: testTick,
@@ -93,7 +100,9 @@ func (c *testCluster) start(i int) {
 		c.t.Fatal(err)
 	}
 	nd.tr.SetNode(n)
-	nd.ln.tr.Store(nd.tr)
+	if nd.ln != nil {
+		nd.ln.tr.Store(nd.tr)
+	}
 	nd.n = n
 }
 
@@ -107,7 +116,9 @@ func (c *testCluster) stop(i int) {
 	if err := nd.n.Stop(); err != nil {
 		c.t.Errorf("stop node %d: %v", nd.id, err)
 	}
-	nd.ln.tr.Store(nil)
+	if nd.ln != nil {
+		nd.ln.tr.Store(nil)
+	}
 	nd.tr.Close()
 	nd.n = nil
 }
@@ -235,7 +246,7 @@ func (l *testListener) close() {
 // checkNoLeaks fails t if a goroutine of this package outlives Close/Stop.
 func checkNoLeaks(t *testing.T) {
 	t.Helper()
-	ours := []string{"raft.(*Node).run", "raft.(*peer).", "raft.(*TCPTransport).ServeConn", "raft.(*testListener)"}
+	ours := []string{"raft.(*Node).run", "raft.(*peer).", "raft.(*TCPTransport).ServeConn", "raft.(*TCPTransport).serveObserver", "raft.(*testListener)"}
 	testutil.WaitFor(t, 5*time.Second, func() error {
 		buf := make([]byte, 1<<20)
 		buf = buf[:runtime.Stack(buf, true)]

@@ -62,9 +62,13 @@
 //
 // Every voter bootstraps the same snapshot (Bootstrap, the configured
 // voters) at index 1, so a new quorum starts identical and elects after an
-// election timeout. Connections are one-way (wire.go): each node dials every
-// peer it sends to, writes the preface, a hello with its node id, then
-// CRC-checked frames of raftpb.Message; the receiver only reads. Send never
+// election timeout. Connections between voters are one-way (wire.go): each
+// node dials every peer it sends to, writes the preface, a hello with its
+// node id, then CRC-checked frames of raftpb.Message; the receiver only
+// reads. An observer (a node outside the voters, TCPOptions.Observer) dials
+// every voter and keeps the connection open, and the voters answer on it
+// (tcp_observer.go); the leader makes connected observers raft learners
+// (learners.go). Send never
 // blocks the loop: per-peer bounded queues drop on overflow, and lost sends
 // come back as ReportUnreachable / ReportSnapshot, which the loop feeds to
 // raft (a lost MsgSnap must be reported, or raft waits on that follower

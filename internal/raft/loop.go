@@ -6,8 +6,6 @@ import (
 	"math"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
 )
@@ -64,6 +62,7 @@ func (n *Node) loop(tick <-chan time.Time) error {
 		case <-tick:
 			n.rn.Tick()
 			n.readTick()
+			n.addLearners()
 			if n.resign != nil {
 				n.resign.ticks--
 			}
@@ -256,18 +255,12 @@ func (n *Node) apply(ents []*pb.Entry) error {
 			if len(e.GetData()) > 0 {
 				applyErr = n.cfg.StateMachine.Apply(idx, e.GetData())
 			}
-		case pb.EntryConfChange:
-			var cc pb.ConfChange
-			if err := proto.Unmarshal(e.GetData(), &cc); err != nil {
+		case pb.EntryConfChange, pb.EntryConfChangeV2:
+			cc, err := decodeConfChange(e)
+			if err != nil {
 				return fmt.Errorf("raft: conf change at %d: %w", idx, err)
 			}
-			n.confState = n.rn.ApplyConfChange(&cc)
-		case pb.EntryConfChangeV2:
-			var cc pb.ConfChangeV2
-			if err := proto.Unmarshal(e.GetData(), &cc); err != nil {
-				return fmt.Errorf("raft: conf change at %d: %w", idx, err)
-			}
-			n.confState = n.rn.ApplyConfChange(&cc)
+			n.confState = n.rn.ApplyConfChange(cc)
 		}
 		if p := n.waiters[idx]; p != nil {
 			delete(n.waiters, idx)

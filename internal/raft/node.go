@@ -97,11 +97,14 @@ type Node struct {
 	confState *pb.ConfState
 	last      uint64 // last index in the log (all of it emitted by Ready)
 	snapIndex uint64
-	isLeader  bool
-	readyDone bool
-	read      readIndex // a follower's catch-up target, see ready.go
-	resign    *resignation
-	waiters   map[uint64]*proposal
+	// confPending is the index of the last configuration change this node
+	// proposed; raft takes the next only once it is applied.
+	confPending uint64
+	isLeader    bool
+	readyDone   bool
+	read        readIndex // a follower's catch-up target, see ready.go
+	resign      *resignation
+	waiters     map[uint64]*proposal
 }
 
 type proposal struct {

@@ -2,6 +2,7 @@ package raft
 
 import (
 	"context"
+	"io"
 	"net"
 	"time"
 
@@ -49,18 +50,22 @@ func (p *peer) enqueue(m *pb.Message) {
 	}
 }
 
-// run is the writer goroutine. It dials on the first message, so a peer
-// nobody talks to (a follower's fellow follower) costs no connection.
+// run is the writer goroutine. A voter dials on the first message, so a
+// peer nobody talks to (a follower's fellow follower) costs no connection;
+// an observer dials every voter at once and stays connected, because the
+// voters answer it on its own connections.
 func (p *peer) run() {
 	defer p.t.wg.Done()
 	ctx := p.t.ctx
 	backoff := minBackoff
 	for {
 		var first *pb.Message
-		select {
-		case first = <-p.q:
-		case <-ctx.Done():
-			return
+		if !p.t.observer {
+			select {
+			case first = <-p.q:
+			case <-ctx.Done():
+				return
+			}
 		}
 		connected, err := p.stream(ctx, first)
 		if ctx.Err() != nil {
@@ -90,46 +95,76 @@ func (p *peer) run() {
 	}
 }
 
-// stream dials, says hello and writes messages until a write fails or the
-// transport closes. connected reports whether the dial succeeded.
+// stream dials, says hello and writes messages until a write fails, the
+// connection ends or the transport closes. connected reports whether the
+// dial succeeded. first may be nil (an observer connects before it has
+// anything to say, so the voters can reach it).
 func (p *peer) stream(ctx context.Context, first *pb.Message) (connected bool, err error) {
 	d := net.Dialer{Timeout: dialTimeout}
 	c, err := d.DialContext(ctx, "tcp", p.addr)
 	if err != nil {
-		p.failed([]*pb.Message{first})
+		if first != nil {
+			p.failed([]*pb.Message{first})
+		}
 		return false, err
 	}
 	defer c.Close()
 	defer context.AfterFunc(ctx, func() { c.Close() })()
-	// The receiver never writes. A read returning means it closed or reset
-	// the connection: close our side too, so the next write fails at once
-	// rather than vanishing into a dead socket.
+	ended := make(chan struct{})
 	p.t.wg.Go(func() {
+		defer close(ended)
+		defer c.Close()
+		if p.t.observer {
+			// A voter answers an observer on the observer's connection
+			// (tcp_observer.go): read its messages.
+			p.t.readMessages(c, p.id)
+			return
+		}
+		// A voter's receiver never writes. A read returning means it
+		// closed or reset the connection: close our side too, so the
+		// next write fails at once rather than vanishing into a dead
+		// socket.
 		var b [1]byte
 		c.Read(b[:])
-		c.Close()
 	})
 	if p.down {
 		p.t.log.Info("raft peer reachable again", "peer", p.id, "addr", p.addr)
 		p.down = false
 	}
-	buf := appendHello(nil, p.t.self)
-	batch := []*pb.Message{first}
+	var batch []*pb.Message
+	if first != nil {
+		batch = append(batch, first)
+	}
+	return true, writeMessages(ctx, c, appendHello(nil, p.t.self), batch, p.q, ended, p)
+}
+
+// outcomes is where writeMessages reports what it sent or lost.
+type outcomes interface {
+	failed(msgs []*pb.Message)
+	delivered(msgs []*pb.Message)
+}
+
+// writeMessages writes buf (a hello, or nothing), then batch, then whatever
+// arrives on q, in batches of up to maxBatch messages per write, until a
+// write fails, ended is closed or ctx ends.
+func writeMessages(ctx context.Context, c net.Conn, buf []byte, batch []*pb.Message, q chan *pb.Message, ended <-chan struct{}, o outcomes) error {
+	var err error
 	for {
-		batch = p.take(batch)
+		batch = take(q, batch)
 		for i, m := range batch {
 			if buf, err = appendMessage(buf, m); err != nil {
-				p.t.log.Error("cannot send raft message", "peer", p.id, "err", err)
-				p.failed([]*pb.Message{m})
+				o.failed([]*pb.Message{m})
 				batch[i] = nil // reported already
 			}
 		}
-		c.SetWriteDeadline(time.Now().Add(writeTimeout + time.Duration(len(buf))*time.Second/writeRate))
-		if _, err := c.Write(buf); err != nil {
-			p.failed(batch)
-			return true, err
+		if len(buf) > 0 {
+			c.SetWriteDeadline(time.Now().Add(writeTimeout + time.Duration(len(buf))*time.Second/writeRate))
+			if _, err := c.Write(buf); err != nil {
+				o.failed(batch)
+				return err
+			}
 		}
-		p.delivered(batch)
+		o.delivered(batch)
 		clear(batch)
 		batch = batch[:0]
 		if cap(buf) > 4<<20 {
@@ -137,19 +172,21 @@ func (p *peer) stream(ctx context.Context, first *pb.Message) (connected bool, e
 		}
 		buf = buf[:0]
 		select {
-		case m := <-p.q:
+		case m := <-q:
 			batch = append(batch, m)
+		case <-ended:
+			return io.EOF
 		case <-ctx.Done():
-			return true, ctx.Err()
+			return ctx.Err()
 		}
 	}
 }
 
 // take appends whatever is queued, up to maxBatch messages.
-func (p *peer) take(batch []*pb.Message) []*pb.Message {
+func take(q chan *pb.Message, batch []*pb.Message) []*pb.Message {
 	for len(batch) < maxBatch {
 		select {
-		case m := <-p.q:
+		case m := <-q:
 			batch = append(batch, m)
 		default:
 			return batch
@@ -158,11 +195,13 @@ func (p *peer) take(batch []*pb.Message) []*pb.Message {
 	return batch
 }
 
-func (p *peer) dropQueued() {
+func (p *peer) dropQueued() { dropQueued(p.q, p) }
+
+func dropQueued(q chan *pb.Message, o outcomes) {
 	var dropped []*pb.Message
 	for {
 		select {
-		case m := <-p.q:
+		case m := <-q:
 			dropped = append(dropped, m)
 			continue
 		default:
@@ -170,7 +209,7 @@ func (p *peer) dropQueued() {
 		break
 	}
 	if len(dropped) > 0 {
-		p.failed(dropped)
+		o.failed(dropped)
 	}
 }
 

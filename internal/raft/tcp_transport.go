@@ -38,16 +38,36 @@ type TCPTransport struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // writer goroutines and ServeConn calls
 
-	mu      sync.Mutex
-	closed  bool
-	inbound map[net.Conn]int32 // open inbound connections → sender (-1 before hello)
-	latest  map[int32]net.Conn // the newest inbound connection of each sender
+	// observer: this node is not a voter; it dials every voter and reads
+	// their messages on the same connections.
+	observer bool
+
+	mu        sync.Mutex
+	closed    bool
+	inbound   map[net.Conn]int32     // open inbound connections → sender (-1 before hello)
+	latest    map[int32]net.Conn     // the newest inbound connection of each sender
+	observers map[int32]*observerOut // connected observers, by node id
+}
+
+// TCPOptions are NewTCPTransport's optional settings.
+type TCPOptions struct {
+	// Observer makes this the transport of a node outside the voters (a
+	// broker-only node, a raft learner): it keeps a connection open to
+	// every voter, and the voters send to it over those connections, so
+	// a broker need not accept raft connections (KRaft's direction:
+	// brokers reach controllers, never the reverse).
+	Observer bool
 }
 
 // NewTCPTransport returns the transport of node self. peers maps the Kafka
 // node id of every other voter to the host:port of its CONTROLLER listener
-// (an entry for self is ignored).
-func NewTCPTransport(self int32, peers map[int32]string, logger *slog.Logger) *TCPTransport {
+// (an entry for self is ignored). Nodes outside peers that connect are
+// observers (raft learners), answered on their own connections.
+func NewTCPTransport(self int32, peers map[int32]string, logger *slog.Logger, opts ...TCPOptions) *TCPTransport {
+	var o TCPOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -56,6 +76,7 @@ func NewTCPTransport(self int32, peers map[int32]string, logger *slog.Logger) *T
 		self: self, log: logger.With("component", "raft-transport"),
 		peers: map[int32]*peer{}, ctx: ctx, cancel: cancel,
 		inbound: map[net.Conn]int32{}, latest: map[int32]net.Conn{},
+		observer: o.Observer, observers: map[int32]*observerOut{},
 	}
 	for id, addr := range peers {
 		if id == self {
@@ -84,12 +105,11 @@ func (t *TCPTransport) Send(msgs []*pb.Message) {
 	}
 	for _, m := range msgs {
 		to := NodeID(m.GetTo())
-		p := t.peers[to]
-		if p == nil {
+		if p := t.peers[to]; p != nil {
+			p.enqueue(m)
+		} else if !t.sendObserver(to, m) {
 			t.log.Debug("dropping raft message for unknown peer", "to", to, "type", m.GetType())
-			continue
 		}
-		p.enqueue(m)
 	}
 }
 
@@ -109,6 +129,18 @@ func (t *TCPTransport) ServeConn(c net.Conn) {
 		return
 	}
 	t.log.Debug("raft connection accepted", "from", from, "remote", c.RemoteAddr())
+	if t.peers[from] == nil {
+		// Not a voter: an observer, which reads our messages on this
+		// connection (tcp_observer.go).
+		stop := t.serveObserver(from, c)
+		defer stop()
+	}
+	t.readMessages(c, from)
+}
+
+// readMessages steps the raft messages arriving on c from node from into
+// the node, until the connection ends or carries something bad.
+func (t *TCPTransport) readMessages(c net.Conn, from int32) {
 	r := bufio.NewReaderSize(c, 64<<10)
 	warned := false
 	for {
@@ -150,8 +182,11 @@ func (t *TCPTransport) hello(c net.Conn) (int32, error) {
 	if err != nil {
 		return 0, err
 	}
-	if t.peers[from] == nil {
-		return 0, fmt.Errorf("raft: hello from node %d, which is not a voter known to node %d", from, t.self)
+	if t.observer {
+		return 0, fmt.Errorf("raft: hello from node %d to observer %d, which accepts no raft connections", from, t.self)
+	}
+	if from == t.self {
+		return 0, fmt.Errorf("raft: hello from node %d, this node's own id", from)
 	}
 	c.SetReadDeadline(time.Time{})
 	t.mu.Lock()

@@ -104,7 +104,7 @@ func TestServeConnRejects(t *testing.T) {
 		delivered int  // messages stepped
 		open      bool // ServeConn reads on until the sender hangs up
 	}{
-		{"stranger", stream(t, 5, msg(pb.MsgHeartbeat, 5, 0, 1)), 0, false},
+		{"observer", stream(t, 5, msg(pb.MsgHeartbeat, 5, 0, 1)), 1, true},
 		{"self", stream(t, 0, msg(pb.MsgHeartbeat, 0, 0, 1)), 0, false},
 		{"spoofed sender", stream(t, 2, msg(pb.MsgHeartbeat, 1, 0, 1), msg(pb.MsgHeartbeat, 2, 0, 1)), 0, false},
 		{"misrouted then good", stream(t, 2, msg(pb.MsgHeartbeat, 2, 1, 1), msg(pb.MsgHeartbeat, 2, 0, 1)), 1, true},
