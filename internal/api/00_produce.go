@@ -139,6 +139,9 @@ func (h *Handlers) producePartition(topic string, rp kmsg.ProduceRequestTopicPar
 		return produceWait{}, false
 	}
 	sp.BaseOffset, sp.LogAppendTime, sp.LogStartOffset = res.BaseOffset, res.LogAppendTime, res.LogStartOffset
+	if h.Traffic != nil && !res.Duplicate {
+		h.Traffic.Produced(topic, int64(len(rp.Records)), res.LastOffset-res.BaseOffset+1)
+	}
 	if acks != -1 {
 		return produceWait{}, false
 	}

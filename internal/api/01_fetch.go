@@ -96,7 +96,8 @@ func (h *Handlers) fetch(ctx context.Context, _ *wire.Conn, req *kmsg.FetchReque
 		resp.SessionID = sess.id
 	}
 
-	results, bufs := h.fetchWait(ctx, req, fetcherOf(req), parts)
+	from := fetcherOf(req)
+	results, bufs := h.fetchWait(ctx, req, from, parts)
 	served := map[tpKey]bool{}
 	topicIdx := map[tpKey]int{}
 	for i, sp := range parts {
@@ -107,6 +108,7 @@ func (h *Handlers) fetch(ctx context.Context, _ *wire.Conn, req *kmsg.FetchReque
 		}
 		if len(r.RecordBatches) > 0 {
 			served[sp.key] = true
+			h.countFetched(sp.key, len(r.RecordBatches), from)
 		}
 		sp.sentHW, sp.sentLSO, sp.sentLogStart = r.HighWatermark, r.LastStableOffset, r.LogStartOffset
 		tk := tpKey{topic: sp.key.topic, id: sp.key.id}
@@ -124,6 +126,21 @@ func (h *Handlers) fetch(ctx context.Context, _ *wire.Conn, req *kmsg.FetchReque
 		sess.rotate(served)
 	}
 	return &pooledFetchResponse{FetchResponse: resp, bufs: bufs}, nil
+}
+
+// countFetched reports bytes served from a partition to Traffic.
+func (h *Handlers) countFetched(key tpKey, bytes int, from fetchFrom) {
+	if h.Traffic == nil {
+		return
+	}
+	name := key.topic
+	if name == "" { // by topic id (v13+)
+		var ok bool
+		if name, ok = h.Replicas.TopicName(key.id); !ok {
+			return // deleted meanwhile
+		}
+	}
+	h.Traffic.Fetched(name, int64(bytes), from.isFollower())
 }
 
 // pooledFetchResponse carries record sets read into pooled buffers; the

@@ -54,7 +54,7 @@ func (h *Handlers) metadata(ctx context.Context, c *wire.Conn, req *kmsg.Metadat
 	resp.Brokers = brokersFor(im, c.Listener)
 	cid := im.ClusterID
 	resp.ClusterID = &cid
-	resp.ControllerID = h.Ctrl.ActiveControllerID()
+	resp.ControllerID = h.clientControllerID(im)
 	resp.AuthorizedOperations = authorizedOpsNotRequested
 
 	if all {

@@ -63,8 +63,9 @@ func (h *Handlers) createTopics(ctx context.Context, c *wire.Conn, req *kmsg.Cre
 // as Kafka's v5+ response does.
 func (h *Handlers) createdTopicConfigs(overrides map[string]string) []kmsg.CreateTopicsResponseTopicConfig {
 	var out []kmsg.CreateTopicsResponseTopicConfig
+	dyn := h.dynamicConfig(h.Ctrl.Image())
 	for _, name := range sortedKeys(config.TopicDefs) {
-		v, src, _ := h.Config.TopicValue(name, overrides)
+		v, src, _ := dyn.TopicValue(name, overrides)
 		c := kmsg.NewCreateTopicsResponseTopicConfig()
 		c.Name, c.Value, c.Source = name, &v, int8(src)
 		out = append(out, c)

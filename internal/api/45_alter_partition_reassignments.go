@@ -8,7 +8,10 @@ package api
 // twice). A request-wide failure (NOT_CONTROLLER, a timeout) is the
 // top-level error and every partition's.
 //
-// v1 (KIP-860, AllowReplicationFactorChange) is not served.
+// v1 (KIP-860): AllowReplicationFactorChange=false makes a target of
+// another length than the partition's replication factor fail with
+// INVALID_REPLICATION_FACTOR ("The replication factor is changed from 3 to
+// 2"); v0 always allows it.
 
 import (
 	"context"
@@ -20,7 +23,7 @@ import (
 )
 
 func (h *Handlers) alterPartitionReassignmentsAPI() wire.API {
-	return wire.API{Key: 45, Min: 0, Max: 0, Handle: typed(h.alterPartitionReassignments)}
+	return wire.API{Key: 45, Min: 0, Max: 1, Handle: typed(h.alterPartitionReassignments)}
 }
 
 func (h *Handlers) alterPartitionReassignments(ctx context.Context, c *wire.Conn, req *kmsg.AlterPartitionAssignmentsRequest) (kmsg.Response, error) {
@@ -31,7 +34,8 @@ func (h *Handlers) alterPartitionReassignments(ctx context.Context, c *wire.Conn
 	var reqs []controller.Reassignment
 	for _, t := range req.Topics {
 		for _, p := range t.Partitions {
-			reqs = append(reqs, controller.Reassignment{Topic: t.Topic, Partition: p.Partition, Replicas: p.Replicas})
+			reqs = append(reqs, controller.Reassignment{Topic: t.Topic, Partition: p.Partition, Replicas: p.Replicas,
+				DisallowReplicationFactorChange: req.Version >= 1 && !req.AllowReplicationFactorChange})
 		}
 	}
 	results, err := h.Ctrl.AlterPartitionReassignments(ctx, reqs)

@@ -20,7 +20,7 @@ func (h *Handlers) describeCluster(_ context.Context, c *wire.Conn, req *kmsg.De
 	resp := req.ResponseKind().(*kmsg.DescribeClusterResponse)
 	im := h.Ctrl.Image()
 	resp.ClusterID = im.ClusterID
-	resp.ControllerID = h.Ctrl.ActiveControllerID()
+	resp.ControllerID = h.clientControllerID(im)
 	resp.EndpointType = req.EndpointType
 	resp.ClusterAuthorizedOperations = authorizedOpsNotRequested
 	ids := make([]int32, 0, len(im.Brokers))

@@ -5,6 +5,12 @@ package api
 // the controller answers with the broker epoch that later heartbeats and
 // AlterPartition requests must carry. The registration starts fenced:
 // heartbeats unfence it once its metadata has caught up.
+//
+//   - v2+ (KIP-966): PreviousBrokerEpoch, the epoch the broker wrote to its
+//     clean-shutdown file when it last stopped (-1: none). A new
+//     incarnation whose previous epoch is not its registered one shut down
+//     uncleanly and leaves every ISR and ELR; before v2 every restart counts
+//     as unclean.
 
 import (
 	"context"
@@ -28,7 +34,11 @@ func (h *Handlers) brokerRegistration(ctx context.Context, _ *wire.Conn, req *km
 		resp.ErrorCode = kerr.InconsistentClusterID.Code
 		return resp, nil
 	}
-	reg := controller.BrokerRegistration{ID: req.BrokerID, IncarnationID: metadata.Uuid(req.IncarnationID), Rack: req.Rack}
+	reg := controller.BrokerRegistration{ID: req.BrokerID, IncarnationID: metadata.Uuid(req.IncarnationID), Rack: req.Rack,
+		PreviousBrokerEpoch: -1}
+	if req.Version >= 2 {
+		reg.PreviousBrokerEpoch = req.PreviousBrokerEpoch
+	}
 	for _, l := range req.Listeners {
 		proto, ok := securityProtocols[l.SecurityProtocol]
 		if !ok {

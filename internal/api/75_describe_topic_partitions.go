@@ -3,6 +3,9 @@ package api
 // DescribeTopicPartitions (key 75), v0 (KIP-966): paginated topic metadata
 // with eligible leader replicas, used by kafka-topics.sh --describe in 4.x.
 // The cursor names the first topic/partition of the next page.
+// EligibleLeaderReplicas and LastKnownELR come from the controller's image
+// (election.go); OfflineReplicas is always empty (Strom has one log dir
+// state per broker, and a fenced broker is not "offline" in Kafka's sense).
 
 import (
 	"context"
@@ -69,7 +72,8 @@ func (h *Handlers) describeTopicPartitions(_ context.Context, _ *wire.Conn, req 
 			rp := kmsg.NewDescribeTopicPartitionsResponseTopicPartition()
 			rp.Partition, rp.LeaderID, rp.LeaderEpoch = p.Partition, p.Leader, p.LeaderEpoch
 			rp.Replicas, rp.ISR = p.Replicas, p.ISR
-			rp.EligibleLeaderReplicas, rp.LastKnownELR, rp.OfflineReplicas = []int32{}, []int32{}, []int32{}
+			rp.EligibleLeaderReplicas, rp.LastKnownELR = nonNil(p.ELR), nonNil(p.LastKnownELR)
+			rp.OfflineReplicas = []int32{}
 			rt.Partitions = append(rt.Partitions, rp)
 			count++
 		}

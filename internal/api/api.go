@@ -30,6 +30,8 @@ type Handlers struct {
 	ToController func(ctx context.Context, req kmsg.Request) (kmsg.Response, error)
 	Logger       *slog.Logger
 	Now          func() time.Time
+	// Traffic, if set, counts produced and fetched bytes per topic.
+	Traffic Traffic
 
 	sessions *fetchSessions
 }
@@ -44,6 +46,7 @@ func Register(reg *wire.Registry, h *Handlers) {
 		h.produceAPI(),
 		h.fetchAPI(),
 		h.listOffsetsAPI(),
+		h.deleteRecordsAPI(),
 		h.metadataAPI(),
 		h.apiVersionsAPI(reg),
 		h.createTopicsAPI(),
@@ -51,6 +54,8 @@ func Register(reg *wire.Registry, h *Handlers) {
 		h.initProducerIDAPI(),
 		h.offsetForLeaderEpochAPI(),
 		h.describeConfigsAPI(),
+		h.alterConfigsAPI(),
+		h.incrementalAlterConfigsAPI(),
 		h.createPartitionsAPI(),
 		h.describeClusterAPI(),
 		h.describeTopicPartitionsAPI(),
@@ -59,6 +64,7 @@ func Register(reg *wire.Registry, h *Handlers) {
 		h.listPartitionReassignmentsAPI(),
 		h.electLeadersAPI(),
 		h.describeLogDirsAPI(),
+		h.unregisterBrokerAPI(),
 	} {
 		reg.Register(a)
 	}
@@ -92,6 +98,8 @@ func RegisterController(reg *wire.Registry, h *Handlers) {
 		h.createTopicsAPI(),
 		h.deleteTopicsAPI(),
 		h.createPartitionsAPI(),
+		h.alterConfigsAPI(),
+		h.incrementalAlterConfigsAPI(),
 		h.alterPartitionAPI(),
 		h.brokerRegistrationAPI(),
 		h.brokerHeartbeatAPI(),
@@ -100,6 +108,7 @@ func RegisterController(reg *wire.Registry, h *Handlers) {
 		h.alterPartitionReassignmentsAPI(),
 		h.listPartitionReassignmentsAPI(),
 		h.electLeadersAPI(),
+		h.unregisterBrokerAPI(),
 	} {
 		reg.Register(a)
 	}

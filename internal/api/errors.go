@@ -75,6 +75,7 @@ var errorCodes = []struct {
 	{controller.ErrPreferredLeaderNotAvailable, kerr.PreferredLeaderNotAvailable},
 	{controller.ErrEligibleLeadersNotAvailable, kerr.EligibleLeadersNotAvailable},
 	{controller.ErrNoReassignmentInProgress, kerr.NoReassignmentInProgress},
+	{controller.ErrDuplicateBrokerRegistration, kerr.DuplicateBrokerRegistration},
 
 	{group.ErrInvalidGroupID, kerr.InvalidGroupID},
 	{group.ErrCoordinatorNotAvailable, kerr.CoordinatorNotAvailable},

@@ -6,6 +6,11 @@ package api
 // CONTROLLER listener itself never forwards (a request reaching a
 // controller that just lost leadership gets NOT_CONTROLLER, and the sender
 // retries against the new one).
+//
+// AlterConfigs (33) and IncrementalAlterConfigs (44) forward only the
+// resources that pass the receiving broker's own checks (Kafka's
+// ConfigAdminManager.preprocess: duplicates, null values, a BROKER resource
+// naming another broker); see alterConfigs in 44_incremental_alter_configs.go.
 
 import (
 	"context"
@@ -13,12 +18,25 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/strom-project/strom/internal/metadata"
 	"github.com/strom-project/strom/internal/wire"
 )
 
 // forwardTimeout bounds how long a forwarded request waits for an active
 // controller (elections take about one election timeout).
 const forwardTimeout = 15 * time.Second
+
+// clientControllerID is the controller id Metadata and DescribeCluster
+// give clients, which send admin requests there. The active controller
+// when it is a live broker (combined mode: no forwarding hop); otherwise
+// this broker, which forwards them (Kafka's brokers name a live broker
+// too: clients cannot reach dedicated controllers).
+func (h *Handlers) clientControllerID(im *metadata.Image) int32 {
+	if id := h.Ctrl.ActiveControllerID(); id >= 0 && im.Brokers[id].Active() {
+		return id
+	}
+	return h.NodeID
+}
 
 // forward sends req to the active controller when this node is not it and
 // the request came from a client. ok is false when the caller should serve

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kmsg"
+
 	"github.com/strom-project/strom/internal/api"
 	"github.com/strom-project/strom/internal/config"
 	"github.com/strom-project/strom/internal/controller"
@@ -32,8 +34,10 @@ const metadataDirName = "__cluster_metadata-0"
 // to move this broker's leaderships away.
 const controlledShutdownTimeout = 30 * time.Second
 
-// Broker is one running node: in Strom's combined mode every node is a
-// metadata quorum voter and a broker. Start and Close must not race.
+// Broker is one running node with the roles of process.roles: a metadata
+// quorum voter (controller), a broker, or both (combined mode, the
+// default). A broker-only node follows the metadata log as an observer.
+// Start and Close must not race.
 type Broker struct {
 	cfg    *config.Broker
 	logger *slog.Logger
@@ -47,6 +51,7 @@ type Broker struct {
 	groups     *group.Coordinator
 	server     *network.Server
 	addrs      map[string]net.Addr
+	admin      *admin // metrics and probes (admin.go); nil when admin.listener is empty
 }
 
 // New validates the configuration and prepares directories; Start runs it.
@@ -62,28 +67,88 @@ func New(cfg *config.Broker, logger *slog.Logger) (*Broker, error) {
 	return &Broker{cfg: cfg, logger: logger, addrs: map[string]net.Addr{}}, nil
 }
 
-// Start recovers the logs, joins the metadata quorum, opens listeners,
-// registers with the active controller and returns once it has unfenced
-// this broker, i.e. once clients can be served.
+// Start joins the metadata quorum and, with the controller role, serves
+// the CONTROLLER listener; with the broker role it then recovers the logs,
+// opens the client listeners, registers with the active controller and
+// returns once it has unfenced this broker, i.e. once clients can be
+// served.
 func (b *Broker) Start(ctx context.Context) error {
 	began := time.Now()
 	cfg := b.cfg
-	logs, err := storage.NewManagerWithOptions(cfg.LogDirs, storage.ManagerOptions{
-		Logger: b.logger, Now: time.Now,
-		RetentionCheckInterval:          ms(cfg.RetentionCheckIntervalMs),
-		HighWatermarkCheckpointInterval: ms(cfg.Int("replica.high.watermark.checkpoint.interval.ms")),
-	})
-	if err != nil {
-		return fmt.Errorf("broker: storage: %w", err)
+	if cfg.IsBroker() {
+		logs, err := storage.NewManagerWithOptions(cfg.LogDirs, storage.ManagerOptions{
+			Logger: b.logger, Now: time.Now,
+			RetentionCheckInterval:          ms(cfg.RetentionCheckIntervalMs),
+			HighWatermarkCheckpointInterval: ms(cfg.Int("replica.high.watermark.checkpoint.interval.ms")),
+			Cleaner: storage.CleanerOptions{Disabled: !cfg.Bool("log.cleaner.enable"), Threads: int(cfg.Int("log.cleaner.threads")),
+				Backoff: ms(cfg.Int("log.cleaner.backoff.ms")), DedupeBufferSize: cfg.Int("log.cleaner.dedupe.buffer.size"),
+				IOBufferSize: int(cfg.Int("log.cleaner.io.buffer.size"))},
+		})
+		if err != nil {
+			return fmt.Errorf("broker: storage: %w", err)
+		}
+		b.logs = logs
 	}
-	b.logs = logs
+	h, err := b.startQuorum()
+	if err != nil {
+		return b.fail(err)
+	}
+	if err := b.startAdmin(h); err != nil {
+		return b.fail(fmt.Errorf("broker: %w", err))
+	}
+	defer b.adminServing() // state gauges and /ready go live once Start succeeded
+	requests := &controllerRequests{ctrl: b.ctrl, client: b.ctrlClient, nodeID: cfg.NodeID, epoch: b.brokerEpoch}
+	if cfg.IsBroker() {
+		b.replicas = replica.NewManager(replica.Options{
+			NodeID: cfg.NodeID, Config: cfg, Logs: b.logs, Logger: b.logger.With("component", "replica"),
+			AlterPartition: requests.AlterPartition,
+		})
+		b.ctrl.Subscribe(b.replicas.Apply)
+		// After the replica manager: the coordinator loads the offsets
+		// partitions it leads from the logs Apply just opened.
+		b.groups = group.New(group.Options{
+			NodeID: cfg.NodeID, Config: group.ConfigFrom(cfg), Metadata: requests, Replicas: b.replicas,
+			ExpectedBrokers: expectedBrokers(cfg),
+			Logger:          b.logger.With("component", "group-coordinator"),
+		})
+		b.ctrl.Subscribe(b.groups.Apply)
+	}
+	if err := b.ctrl.Start(ctx); err != nil {
+		return b.fail(fmt.Errorf("broker: metadata: %w", err))
+	}
+	if !cfg.IsBroker() {
+		b.logger.Info("ready", "node.id", cfg.NodeID, "process.roles", cfg.Roles, "cluster.id", b.ctrl.Image().ClusterID,
+			"voters", cfg.VoterIDs(), "startup", time.Since(began).Round(time.Microsecond))
+		return nil
+	}
+	endpoints, err := b.startBroker(ctx, h, requests)
+	if err != nil {
+		return b.fail(err)
+	}
+	b.logs.Start()
+	b.logger.Info("ready", "node.id", cfg.NodeID, "process.roles", cfg.Roles, "cluster.id", b.ctrl.Image().ClusterID,
+		"listeners", endpoints, "voters", cfg.VoterIDs(), "log.dirs", cfg.LogDirs, "startup", time.Since(began).Round(time.Microsecond))
+	return nil
+}
 
+// startQuorum builds the metadata side: the raft transport (a voter's, or
+// an observer's for a broker-only node), the controller, the network
+// server, the CONTROLLER listener of a voter, and the client that reaches
+// the active controller. The controller is not started yet, so that the
+// broker's subsystems can subscribe to the replay first.
+func (b *Broker) startQuorum() (*api.Handlers, error) {
+	cfg := b.cfg
 	voters := map[int32]string{}
 	for _, v := range cfg.Voters {
 		voters[v.ID] = v.Addr()
 	}
 	var transport raft.Transport
-	if len(voters) > 1 {
+	switch {
+	case !cfg.IsController():
+		b.transport = raft.NewTCPTransport(cfg.NodeID, voters, b.logger.With("component", "raft-transport"),
+			raft.TCPOptions{Observer: true})
+		transport = b.transport
+	case len(voters) > 1:
 		peers := maps.Clone(voters)
 		delete(peers, cfg.NodeID)
 		b.transport = raft.NewTCPTransport(cfg.NodeID, peers, b.logger.With("component", "raft-transport"))
@@ -99,7 +164,11 @@ func (b *Broker) Start(ctx context.Context) error {
 		DefaultReplicationFactor: cfg.DefaultReplicationFactor,
 		ValidateTopicConfig:      config.ValidateTopicConfig,
 		TopicConfig: func(im *metadata.Image, topic, name string) string {
-			v, _, _ := cfg.TopicValue(name, im.Configs[metadata.ConfigResource{Type: metadata.TopicResource, Name: topic}])
+			// Kafka's controller resolves topic configs through its own
+			// node's dynamic configs, then the cluster default.
+			dyn := cfg.Dynamic(im.Configs[metadata.ConfigResource{Type: metadata.BrokerResource, Name: metadata.BrokerConfigName(cfg.NodeID)}],
+				im.Configs[metadata.ConfigResource{Type: metadata.BrokerResource}])
+			v, _, _ := dyn.TopicValue(name, im.Configs[metadata.ConfigResource{Type: metadata.TopicResource, Name: topic}])
 			return v
 		},
 		Voters:                       cfg.VoterIDs(),
@@ -110,61 +179,53 @@ func (b *Broker) Start(ctx context.Context) error {
 		LeaderImbalanceCheckInterval: time.Duration(cfg.Int("leader.imbalance.check.interval.seconds")) * time.Second,
 	})
 	if err != nil {
-		return b.fail(fmt.Errorf("broker: controller: %w", err))
+		return nil, fmt.Errorf("broker: controller: %w", err)
 	}
 	b.ctrl = ctrl
 	b.server = network.New(network.Options{
-		Registry:            wire.NewRegistry(), // filled below, before the client listeners open
+		Registry:            wire.NewRegistry(), // filled by startBroker, before the client listeners open
 		MaxRequestBytes:     cfg.SocketRequestMaxBytes,
 		MaxConnectionsPerIP: cfg.MaxConnectionsPerIP,
 		IdleTimeout:         ms(cfg.Int("connections.max.idle.ms")),
 		Logger:              b.logger.With("component", "network"),
 	})
 
-	// The CONTROLLER listener opens first: the quorum forms over it, and
-	// other brokers register and heartbeat through it.
+	// The CONTROLLER listener opens before the controller starts: the
+	// quorum forms over it, and brokers register and heartbeat through it.
 	h := &api.Handlers{NodeID: cfg.NodeID, Config: cfg, Ctrl: ctrl, Logger: b.logger.With("component", "api")}
-	ctrlReg := wire.NewRegistry()
-	api.RegisterController(ctrlReg, h)
-	ctrlListener := ""
+	var local func(context.Context, kmsg.Request) (kmsg.Response, error)
 	if l := cfg.ControllerListener(); l != nil {
-		ctrlListener = l.Name
+		ctrlReg := wire.NewRegistry()
+		api.RegisterController(ctrlReg, h)
 		lo := network.ListenOptions{Registry: ctrlReg}
 		if b.transport != nil {
 			lo.Takeover = &network.Takeover{Preface: raft.RaftPreface, Serve: b.transport.ServeConn}
 		}
 		addr, err := b.server.ListenWith(l.Name, net.JoinHostPort(l.Host, fmt.Sprint(l.Port)), lo)
 		if err != nil {
-			return b.fail(fmt.Errorf("broker: %w", err))
+			return nil, fmt.Errorf("broker: %w", err)
 		}
 		b.addrs[l.Name] = addr
+		local = localController(ctrlReg, l.Name)
+	} else if cfg.IsController() {
+		// A sole combined voter with no CONTROLLER listener.
+		ctrlReg := wire.NewRegistry()
+		api.RegisterController(ctrlReg, h)
+		local = localController(ctrlReg, "")
 	}
 	b.ctrlClient = ctrlclient.New(ctrlclient.Options{
-		NodeID: cfg.NodeID, Voters: voters, Leader: ctrl.ActiveControllerID,
-		Local:          localController(ctrlReg, ctrlListener),
+		NodeID: cfg.NodeID, Voters: voters, Leader: ctrl.ActiveControllerID, Local: local,
 		RequestTimeout: ms(cfg.Int("controller.quorum.request.timeout.ms")),
 		Logger:         b.logger.With("component", "controller-client"),
 	})
 	h.ToController = b.ctrlClient.Do
-	requests := &controllerRequests{ctrl: ctrl, client: b.ctrlClient, nodeID: cfg.NodeID, epoch: b.brokerEpoch}
+	return h, nil
+}
 
-	b.replicas = replica.NewManager(replica.Options{
-		NodeID: cfg.NodeID, Config: cfg, Logs: logs, Logger: b.logger.With("component", "replica"),
-		AlterPartition: requests.AlterPartition,
-	})
-	ctrl.Subscribe(b.replicas.Apply)
-	// After the replica manager: the coordinator loads the offsets
-	// partitions it leads from the logs Apply just opened.
-	b.groups = group.New(group.Options{
-		NodeID: cfg.NodeID, Config: group.ConfigFrom(cfg), Metadata: requests, Replicas: b.replicas,
-		ExpectedBrokers: len(cfg.VoterIDs()),
-		Logger:          b.logger.With("component", "group-coordinator"),
-	})
-	ctrl.Subscribe(b.groups.Apply)
-	if err := ctrl.Start(ctx); err != nil {
-		return b.fail(fmt.Errorf("broker: metadata: %w", err))
-	}
-
+// startBroker opens the client listeners and registers with the active
+// controller; it returns the advertised endpoints.
+func (b *Broker) startBroker(ctx context.Context, h *api.Handlers, requests *controllerRequests) ([]metadata.Endpoint, error) {
+	cfg := b.cfg
 	pids := &producerIDs{alloc: requests.allocateProducerIDs}
 	h.Replicas, h.Groups, h.NextProducerID = b.replicas, b.groups, pids.allocate
 	api.Register(b.server.Registry(), h)
@@ -175,7 +236,7 @@ func (b *Broker) Start(ctx context.Context) error {
 		}
 		addr, err := b.server.Listen(l.Name, net.JoinHostPort(l.Host, fmt.Sprint(l.Port)))
 		if err != nil {
-			return b.fail(fmt.Errorf("broker: %w", err))
+			return nil, fmt.Errorf("broker: %w", err)
 		}
 		b.addrs[l.Name] = addr
 	}
@@ -186,16 +247,28 @@ func (b *Broker) Start(ctx context.Context) error {
 		}
 		endpoints = append(endpoints, metadata.Endpoint{Listener: a.Name, SecurityProtocol: a.SecurityProtocol, Host: a.Host, Port: port})
 	}
+	ctrl := b.ctrl
 	b.life = newLifecycle(cfg.NodeID, cfg.Rack, endpoints, func() string { return ctrl.Image().ClusterID },
 		func() uint64 { return ctrl.Image().Offset }, b.ctrlClient, ms(cfg.Int("broker.heartbeat.interval.ms")),
 		b.logger.With("component", "lifecycle"))
+	b.life.previousEpoch, b.life.onEpoch = b.logs.PreviousBrokerEpoch(), b.logs.SetBrokerEpoch // KIP-966 clean shutdown
 	if err := b.life.start(ctx); err != nil {
-		return b.fail(fmt.Errorf("broker: %w", err))
+		return nil, fmt.Errorf("broker: %w", err)
 	}
-	logs.Start()
-	b.logger.Info("ready", "node.id", cfg.NodeID, "cluster.id", ctrl.Image().ClusterID,
-		"listeners", endpoints, "voters", cfg.VoterIDs(), "log.dirs", cfg.LogDirs, "startup", time.Since(began).Round(time.Microsecond))
-	return nil
+	return endpoints, nil
+}
+
+// expectedBrokers is how many brokers __consumer_offsets may count on. In
+// combined mode every voter is a broker, so a cluster smaller than
+// offsets.topic.replication.factor still gets a working offsets topic;
+// with dedicated controllers or observers the broker count is not known
+// from the configuration, and Kafka's rule holds: the topic is created
+// once offsets.topic.replication.factor brokers are up.
+func expectedBrokers(cfg *config.Broker) int {
+	if cfg.IsCombined() {
+		return len(cfg.VoterIDs())
+	}
+	return int(cfg.Int("offsets.topic.replication.factor"))
 }
 
 func (b *Broker) brokerEpoch() int64 {
@@ -223,6 +296,7 @@ func (b *Broker) Close() error { return b.close(b.cfg.Bool("controlled.shutdown.
 
 func (b *Broker) close(controlled bool) error {
 	var errs []error
+	b.stopAdmin() // first: nothing scrapes a half-closed broker
 	if b.life != nil {
 		if controlled {
 			ctx, cancel := context.WithTimeout(context.Background(), controlledShutdownTimeout)

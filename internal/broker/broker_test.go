@@ -26,7 +26,7 @@ import (
 // dir. Extra overrides are Kafka config key=value pairs.
 func startBroker(t *testing.T, dir string, overrides ...string) (*Broker, string) {
 	t.Helper()
-	cfg, err := config.Load("", append([]string{"log.dirs=" + dir, "listeners=PLAINTEXT://127.0.0.1:0"}, overrides...))
+	cfg, err := config.Load("", append([]string{"log.dirs=" + dir, "listeners=PLAINTEXT://127.0.0.1:0", "admin.listener=127.0.0.1:0"}, overrides...))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,6 +40,14 @@ type lifecycle struct {
 	interval    time.Duration
 	logger      *slog.Logger
 
+	// previousEpoch is the broker epoch in the clean-shutdown marker the
+	// logs found at startup (-1: none, a crash); onEpoch hands every new
+	// epoch to the logs, which write it in the marker at a clean shutdown
+	// (KIP-966: the controller takes a restart whose previous epoch is not
+	// the registered one as unclean). Set before start.
+	previousEpoch int64
+	onEpoch       func(int64)
+
 	epoch     atomic.Int64
 	fenced    atomic.Bool
 	unfenced  chan struct{} // closed at the first unfence
@@ -59,6 +67,7 @@ func newLifecycle(nodeID int32, rack *string, endpoints []metadata.Endpoint, clu
 	}
 	rand.Read(l.incarnation[:])
 	l.epoch.Store(-1)
+	l.previousEpoch = -1
 	l.fenced.Store(true)
 	return l
 }
@@ -69,8 +78,25 @@ func (l *lifecycle) Epoch() int64 { return l.epoch.Load() }
 // start registers, starts heartbeating and returns once the controller has
 // unfenced this broker (its metadata caught up with the registration).
 func (l *lifecycle) start(ctx context.Context) error {
-	if err := l.register(ctx); err != nil {
-		return err
+	for warned := false; ; warned = true {
+		err := l.register(ctx)
+		if !errors.Is(err, kerr.DuplicateBrokerRegistration) {
+			if err != nil {
+				return err
+			}
+			break
+		}
+		// Another live process holds this node.id, or this node's
+		// previous process died less than broker.session.timeout.ms ago.
+		// Kafka's broker retries until the old session expires.
+		if !warned {
+			l.logger.Warn("another process is registered with this node.id; retrying until its session expires", "node.id", l.nodeID)
+		}
+		select {
+		case <-time.After(registerRetryBackoff):
+		case <-ctx.Done():
+			return fmt.Errorf("registering with the controller: %w: %w", err, ctx.Err())
+		}
 	}
 	l.running.Store(true)
 	go l.run()
@@ -87,6 +113,9 @@ func (l *lifecycle) register(ctx context.Context) error {
 	req.SetVersion(3)
 	req.BrokerID, req.ClusterID, req.IncarnationID, req.Rack = l.nodeID, l.clusterID(), l.incarnation, l.rack
 	req.PreviousBrokerEpoch = l.epoch.Load()
+	if req.PreviousBrokerEpoch < 0 {
+		req.PreviousBrokerEpoch = l.previousEpoch // this process's first registration
+	}
 	for _, e := range l.endpoints {
 		rl := kmsg.NewBrokerRegistrationRequestListener()
 		rl.Name, rl.Host, rl.Port, rl.SecurityProtocol = e.Listener, e.Host, uint16(e.Port), api.SecurityProtocolID(e.SecurityProtocol)
@@ -101,7 +130,10 @@ func (l *lifecycle) register(ctx context.Context) error {
 		return fmt.Errorf("registering with the controller: %w", err)
 	}
 	l.epoch.Store(r.BrokerEpoch)
-	l.logger.Info("registered with the controller", "broker.epoch", r.BrokerEpoch)
+	if l.onEpoch != nil {
+		l.onEpoch(r.BrokerEpoch)
+	}
+	l.logger.Info("registered with the controller", "broker.epoch", r.BrokerEpoch, "previous.broker.epoch", req.PreviousBrokerEpoch)
 	l.heartbeat(ctx, false)
 	return nil
 }
@@ -132,6 +164,10 @@ func (l *lifecycle) run() {
 		t.Reset(l.next())
 	}
 }
+
+// registerRetryBackoff is how long a broker refused as a duplicate
+// registration waits before trying again.
+const registerRetryBackoff = 500 * time.Millisecond
 
 // fencedHeartbeatInterval is how often a fenced broker heartbeats: it is
 // unfenced by the first heartbeat after its metadata caught up, and should

@@ -18,7 +18,7 @@ import (
 // startBroker runs a real broker in-process on a free loopback port.
 func startBroker(t *testing.T) string {
 	t.Helper()
-	cfg, err := config.Load("", []string{"log.dirs=" + t.TempDir(), "listeners=PLAINTEXT://127.0.0.1:0", "group.initial.rebalance.delay.ms=0"})
+	cfg, err := config.Load("", []string{"log.dirs=" + t.TempDir(), "listeners=PLAINTEXT://127.0.0.1:0", "admin.listener=127.0.0.1:0", "group.initial.rebalance.delay.ms=0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,4 +206,23 @@ func TestClusterQuorum(t *testing.T) {
 	if !strings.Contains(text, "LEADER 1") || !strings.Contains(text, "leader") {
 		t.Fatalf("text output:\n%s", text)
 	}
+}
+
+func TestClusterUnregister(t *testing.T) {
+	b := startBroker(t)
+	if _, err := run(t, "", "cluster", "unregister", "x", "-b", b); err == nil || !strings.Contains(err.Error(), `broker id "x"`) {
+		t.Fatalf("bad id: %v", err)
+	}
+	outText, err := run(t, "", "cluster", "unregister", "9", "-b", b)
+	if err == nil || !strings.Contains(err.Error(), "1 of 1 brokers not unregistered") || !strings.Contains(outText, "Broker ID not registered: 9") {
+		t.Fatalf("unknown broker: %v\n%s", err, outText)
+	}
+	// A running broker that is unregistered registers again by itself.
+	if got := mustRun(t, "", "cluster", "unregister", "1", "-b", b); !strings.Contains(got, "unregistered") {
+		t.Fatalf("unregister 1:\n%s", got)
+	}
+	testutil.WaitFor(t, 30*time.Second, func() error {
+		_, err := run(t, "", "cluster", "health", "-b", b)
+		return err
+	})
 }

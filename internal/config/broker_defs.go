@@ -7,7 +7,7 @@ var BrokerDefs = indexDefs([]Def{
 	// Node and cluster.
 	{Name: "node.id", Type: TypeInt, Default: "1", Valid: atLeast(0), Doc: "This node's id in the cluster."},
 	{Name: "process.roles", Type: TypeList, Default: "broker,controller", Valid: listOf("broker", "controller"),
-		Doc: "Roles this process plays. Strom runs both by default (KRaft combined mode)."},
+		Doc: "Roles this process plays: broker, controller (a metadata quorum voter), or both (KRaft combined mode, the default). A broker-only node follows the metadata log as an observer."},
 	{Name: "controller.quorum.voters", Type: TypeList, Default: "", Doc: "Metadata quorum voters as id@host:port; empty means this node alone."},
 	{Name: "controller.listener.names", Type: TypeList, Default: "CONTROLLER", Doc: "Listener names used by the controller."},
 	{Name: "broker.rack", Type: TypeString, NoDef: true, Doc: "Rack of this broker, for replica placement."},
@@ -28,20 +28,23 @@ var BrokerDefs = indexDefs([]Def{
 		Doc: "How often the controller checks for leaders that are not the preferred replica."},
 
 	// Network.
-	{Name: "listeners", Type: TypeList, Default: "PLAINTEXT://127.0.0.1:9092", Scope: PerBroker,
+	{Name: "listeners", Type: TypeList, Default: "PLAINTEXT://127.0.0.1:9092", Scope: PerBroker, NoLive: true,
 		Doc: "Comma-separated listener URIs NAME://host:port."},
-	{Name: "advertised.listeners", Type: TypeList, NoDef: true, Scope: PerBroker,
+	{Name: "advertised.listeners", Type: TypeList, NoDef: true, Scope: PerBroker, NoLive: true,
 		Doc: "Listeners given to clients in Metadata; derived from listeners when unset."},
-	{Name: "listener.security.protocol.map", Type: TypeString, Default: "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
+	{Name: "listener.security.protocol.map", Type: TypeString, Default: "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT", Scope: PerBroker, NoLive: true,
 		Doc: "Map of listener names to security protocols."},
 	{Name: "inter.broker.listener.name", Type: TypeString, NoDef: true, Doc: "Listener used between brokers."},
 	{Name: "socket.request.max.bytes", Type: TypeInt, Default: "104857600", Valid: atLeast(1), Doc: "Largest request size accepted."},
 	{Name: "socket.send.buffer.bytes", Type: TypeInt, Default: "102400", Doc: "SO_SNDBUF; -1 for the OS default."},
 	{Name: "socket.receive.buffer.bytes", Type: TypeInt, Default: "102400", Doc: "SO_RCVBUF; -1 for the OS default."},
 	{Name: "connections.max.idle.ms", Type: TypeLong, Default: "600000", Doc: "Idle connections are closed after this long."},
-	{Name: "max.connections.per.ip", Type: TypeInt, Default: "2147483647", Valid: atLeast(0), Scope: ClusterWide, Doc: "Connections allowed from one IP address."},
+	{Name: "max.connections.per.ip", Type: TypeInt, Default: "2147483647", Valid: atLeast(0), Scope: ClusterWide, NoLive: true, Doc: "Connections allowed from one IP address."},
 	{Name: "num.network.threads", Type: TypeInt, Default: "3", Scope: ClusterWide, Doc: "Accepted for compatibility; Strom uses one goroutine pair per connection."},
 	{Name: "num.io.threads", Type: TypeInt, Default: "8", Scope: ClusterWide, Doc: "Accepted for compatibility; Strom does not use a request thread pool."},
+	{Name: "admin.listener", Type: TypeString, Default: "127.0.0.1:9644",
+		Doc: "Strom only (no Kafka equivalent): host:port of the admin HTTP listener serving Prometheus /metrics, /health and /ready " +
+			"(docs/metrics.md); port 0 picks a free port, empty disables it. The broker fails to start if it cannot bind it."},
 
 	// Topics.
 	{Name: "num.partitions", Type: TypeInt, Default: "1", Valid: atLeast(1), Doc: "Default partitions for new topics."},
@@ -74,6 +77,11 @@ var BrokerDefs = indexDefs([]Def{
 	{Name: "log.segment.delete.delay.ms", Type: TypeLong, Default: "60000", Valid: atLeast(0), Scope: ClusterWide, Doc: "Delay before deleted segment files are removed."},
 	{Name: "log.preallocate", Type: TypeBoolean, Default: "true", Scope: ClusterWide, Doc: "Preallocate segment files (Kafka defaults to false; preallocated files fsync ~4x faster)."},
 	{Name: "log.cleanup.policy", Type: TypeList, Default: "delete", Valid: listOf("delete", "compact"), Scope: ClusterWide, Doc: "Default cleanup.policy."},
+	{Name: "log.cleaner.enable", Type: TypeBoolean, Default: "true", Doc: "Run the log cleaner (compaction of cleanup.policy=compact topics, __consumer_offsets included)."},
+	{Name: "log.cleaner.threads", Type: TypeInt, Default: "1", Valid: atLeast(0), Scope: ClusterWide, NoLive: true, Doc: "Log cleaner threads."},
+	{Name: "log.cleaner.backoff.ms", Type: TypeLong, Default: "15000", Valid: atLeast(0), Scope: ClusterWide, NoLive: true, Doc: "Pause when no log needs cleaning."},
+	{Name: "log.cleaner.dedupe.buffer.size", Type: TypeLong, Default: "134217728", Scope: ClusterWide, NoLive: true, Doc: "Memory for the cleaner's key maps, shared by its threads."},
+	{Name: "log.cleaner.io.buffer.size", Type: TypeInt, Default: "524288", Valid: atLeast(0), Scope: ClusterWide, NoLive: true, Doc: "Cleaner write buffer size."},
 	{Name: "log.cleaner.delete.retention.ms", Type: TypeLong, Default: "86400000", Scope: ClusterWide, Doc: "Default delete.retention.ms."},
 	{Name: "log.cleaner.min.cleanable.ratio", Type: TypeDouble, Default: "0.5", Scope: ClusterWide, Doc: "Default min.cleanable.dirty.ratio."},
 	{Name: "log.cleaner.min.compaction.lag.ms", Type: TypeLong, Default: "0", Scope: ClusterWide, Doc: "Default min.compaction.lag.ms."},
@@ -97,7 +105,7 @@ var BrokerDefs = indexDefs([]Def{
 		Doc: "Pause after a follower fetch fails."},
 	{Name: "replica.high.watermark.checkpoint.interval.ms", Type: TypeLong, Default: "5000", Valid: atLeast(1),
 		Doc: "How often high watermarks are written to replication-offset-checkpoint."},
-	{Name: "num.replica.fetchers", Type: TypeInt, Default: "1", Valid: atLeast(1),
+	{Name: "num.replica.fetchers", Type: TypeInt, Default: "1", Valid: atLeast(1), Scope: ClusterWide, NoLive: true,
 		Doc: "Fetcher goroutines per source broker."},
 
 	// Consumer groups.

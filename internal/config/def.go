@@ -42,11 +42,16 @@ type Def struct {
 	NoDef   bool   // true when the config has no default value
 	Doc     string
 	Scope   Scope
+	// NoLive marks a config Kafka updates dynamically (Scope is Kafka's)
+	// that Strom cannot yet apply while running: AlterConfigs refuses it
+	// with INVALID_CONFIG and DescribeConfigs reports it read-only, so a
+	// change is never accepted and silently ignored.
+	NoLive bool
 	// Synonym is, for a topic config, the broker config that supplies its
 	// default (segment.bytes ← log.segment.bytes).
 	Synonym string
 	// Valid checks a value already known to parse as Type; nil means any.
-	Valid     func(string) error
+	Valid     *Validator
 	Sensitive bool
 }
 
@@ -56,7 +61,7 @@ func (d *Def) Validate(v string) error {
 		return fmt.Errorf("invalid value %q for configuration %s: %w", v, d.Name, err)
 	}
 	if d.Valid != nil {
-		if err := d.Valid(v); err != nil {
+		if err := d.Valid.Check(v); err != nil {
 			return fmt.Errorf("invalid value %q for configuration %s: %w", v, d.Name, err)
 		}
 	}
@@ -91,44 +96,49 @@ func typeName(t Type) string {
 		TypeLong: "64-bit integer", TypeDouble: "number", TypeList: "list", TypeClass: "class", TypePassword: "password"}[t]
 }
 
-// Validators.
+// Validator checks a config value; Desc says what it accepts, for the
+// configuration reference (docs/configuration.md).
+type Validator struct {
+	Desc  string
+	Check func(string) error
+}
 
-func atLeast(min int64) func(string) error {
-	return func(v string) error {
+func atLeast(min int64) *Validator {
+	return &Validator{Desc: fmt.Sprintf("[%d,...]", min), Check: func(v string) error {
 		n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if n < min {
 			return fmt.Errorf("value must be at least %d", min)
 		}
 		return nil
-	}
+	}}
 }
 
-func oneOf(vals ...string) func(string) error {
-	return func(v string) error {
+func oneOf(vals ...string) *Validator {
+	return &Validator{Desc: "[" + strings.Join(vals, ", ") + "]", Check: func(v string) error {
 		if !slices.Contains(vals, strings.TrimSpace(v)) {
 			return fmt.Errorf("value must be one of %s", strings.Join(vals, ", "))
 		}
 		return nil
-	}
+	}}
 }
 
-func listOf(vals ...string) func(string) error {
-	return func(v string) error {
+func listOf(vals ...string) *Validator {
+	return &Validator{Desc: "list of [" + strings.Join(vals, ", ") + "]", Check: func(v string) error {
 		for _, e := range strings.Split(v, ",") {
 			if !slices.Contains(vals, strings.TrimSpace(e)) {
 				return fmt.Errorf("each value must be one of %s", strings.Join(vals, ", "))
 			}
 		}
 		return nil
-	}
+	}}
 }
 
-func ratio(v string) error {
+var ratio = &Validator{Desc: "[0,...,1]", Check: func(v string) error {
 	f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
 	if f < 0 || f > 1 {
 		return fmt.Errorf("value must be between 0 and 1")
 	}
 	return nil
-}
+}}
 
 var maxLong = strconv.FormatInt(math.MaxInt64, 10)

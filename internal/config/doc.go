@@ -10,5 +10,15 @@
 // config that supplies its default (Kafka's "synonym").
 //
 // Two sets exist: BrokerDefs (server.properties) and TopicDefs (per-topic
-// configs given to CreateTopics / AlterConfigs). Both feed DescribeConfigs.
+// configs given to CreateTopics / AlterConfigs). Both feed DescribeConfigs,
+// and Reference renders them as docs/configuration.md.
+//
+// Broker is the static configuration, fixed at start-up. Dynamic configs
+// live in the metadata log (topic overrides, the cluster-wide broker
+// default, per-broker values); Dynamic layers one image's values over a
+// Broker in Kafka's order and resolves topic configs through that chain
+// (TopicValue), with the sources and synonyms DescribeConfigs reports.
+// ApplyOps and ValidateDynamic are the rules of AlterConfigs and
+// IncrementalAlterConfigs: the controller applies them to the image's
+// current values before it writes ConfigRecords.
 package config

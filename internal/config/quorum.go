@@ -49,14 +49,15 @@ func parseVoters(entries []string) ([]Voter, error) {
 	return out, nil
 }
 
-// resolveQuorum fills the quorum fields and checks they fit together.
+// resolveQuorum fills the quorum fields and checks they fit together, with
+// Kafka's rules for process.roles: a node with the controller role is a
+// voter and has a controller listener; a broker-only node (an observer of
+// the metadata log) is not a voter and does not listen as a controller; a
+// controller-only node has no client listeners.
 func (b *Broker) resolveQuorum() error {
 	b.Roles = b.List("process.roles")
-	if !slices.Contains(b.Roles, "broker") || !slices.Contains(b.Roles, "controller") {
-		// Dedicated controllers and broker-only observers need the metadata
-		// log to reach nodes outside the voter set; until then every node
-		// is a voter and a broker (KRaft combined mode).
-		return fmt.Errorf("config: process.roles=%s is not supported yet: every Strom node runs as broker,controller", b.Get("process.roles"))
+	if len(b.Roles) == 0 {
+		return fmt.Errorf("config: process.roles must name broker, controller or both")
 	}
 	for _, n := range b.List("controller.listener.names") {
 		b.ControllerListenerNames = append(b.ControllerListenerNames, strings.ToUpper(n))
@@ -65,15 +66,32 @@ func (b *Broker) resolveQuorum() error {
 	if b.Voters, err = parseVoters(b.List("controller.quorum.voters")); err != nil {
 		return err
 	}
-	if len(b.Voters) > 0 {
-		if !slices.ContainsFunc(b.Voters, func(v Voter) bool { return v.ID == b.NodeID }) {
-			return fmt.Errorf("config: node.id %d is not in controller.quorum.voters (%s); a node with the controller role must be a voter",
-				b.NodeID, b.Get("controller.quorum.voters"))
+	voter := slices.ContainsFunc(b.Voters, func(v Voter) bool { return v.ID == b.NodeID })
+	switch {
+	case len(b.Voters) == 0 && !b.IsCombined():
+		return fmt.Errorf("config: process.roles=%s needs controller.quorum.voters: only a broker,controller node can form a quorum alone",
+			b.Get("process.roles"))
+	case len(b.Voters) > 0 && b.IsController() && !voter:
+		return fmt.Errorf("config: node.id %d is not in controller.quorum.voters (%s); a node with the controller role must be a voter",
+			b.NodeID, b.Get("controller.quorum.voters"))
+	case !b.IsController() && voter:
+		return fmt.Errorf("config: node.id %d is in controller.quorum.voters but process.roles=%s: a voter must have the controller role",
+			b.NodeID, b.Get("process.roles"))
+	case len(b.Voters) > 0 && b.IsController() && b.ControllerListener() == nil:
+		return fmt.Errorf("config: listeners must include a controller listener (%s) when controller.quorum.voters is set",
+			strings.Join(b.ControllerListenerNames, ","))
+	case !b.IsController() && b.ControllerListener() != nil:
+		return fmt.Errorf("config: listeners must not include the controller listener %s when process.roles=broker: controllers listen there",
+			b.ControllerListener().Name)
+	}
+	if !b.IsBroker() {
+		for _, l := range b.Listeners {
+			if !b.IsControllerListener(l.Name) {
+				return fmt.Errorf("config: listeners may only contain controller listeners (%s) when process.roles=controller, not %s",
+					strings.Join(b.ControllerListenerNames, ","), l.Name)
+			}
 		}
-		if b.ControllerListener() == nil {
-			return fmt.Errorf("config: listeners must include a controller listener (%s) when controller.quorum.voters is set",
-				strings.Join(b.ControllerListenerNames, ","))
-		}
+		return nil
 	}
 	ib := strings.ToUpper(b.Get("inter.broker.listener.name"))
 	if ib == "" {
@@ -90,6 +108,16 @@ func (b *Broker) resolveQuorum() error {
 	b.InterBrokerListener = ib
 	return nil
 }
+
+// IsBroker reports whether this node has the broker role.
+func (b *Broker) IsBroker() bool { return slices.Contains(b.Roles, "broker") }
+
+// IsController reports whether this node has the controller role (is a
+// metadata quorum voter).
+func (b *Broker) IsController() bool { return slices.Contains(b.Roles, "controller") }
+
+// IsCombined reports whether this node is both (KRaft combined mode).
+func (b *Broker) IsCombined() bool { return b.IsBroker() && b.IsController() }
 
 // ControllerListener is the first listener named in
 // controller.listener.names, or nil.
@@ -108,7 +136,7 @@ func (b *Broker) IsControllerListener(name string) bool {
 }
 
 // VoterIDs are the node ids of the quorum's voters (just this node when
-// controller.quorum.voters is empty).
+// controller.quorum.voters is empty, which only a combined node allows).
 func (b *Broker) VoterIDs() []int32 {
 	if len(b.Voters) == 0 {
 		return []int32{b.NodeID}

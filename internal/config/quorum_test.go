@@ -45,6 +45,26 @@ func TestQuorumConfig(t *testing.T) {
 	}
 }
 
+func TestQuorumRoles(t *testing.T) {
+	voters := "1@127.0.0.1:19093,2@127.0.0.1:19094"
+	observer, err := New(map[string]string{"process.roles": "broker", "node.id": "7", "controller.quorum.voters": voters,
+		"listeners": "PLAINTEXT://127.0.0.1:9097"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !observer.IsBroker() || observer.IsController() || observer.IsCombined() || observer.InterBrokerListener != "PLAINTEXT" {
+		t.Errorf("observer: broker %v controller %v combined %v ibl %q", observer.IsBroker(), observer.IsController(), observer.IsCombined(), observer.InterBrokerListener)
+	}
+	ctrl, err := New(map[string]string{"process.roles": "controller", "node.id": "2", "controller.quorum.voters": voters,
+		"listeners": "CONTROLLER://127.0.0.1:19094"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctrl.IsBroker() || !ctrl.IsController() || ctrl.ControllerListener() == nil || ctrl.InterBrokerListener != "" {
+		t.Errorf("controller: broker %v controller %v listener %v ibl %q", ctrl.IsBroker(), ctrl.IsController(), ctrl.ControllerListener(), ctrl.InterBrokerListener)
+	}
+}
+
 func TestQuorumConfigRejected(t *testing.T) {
 	base := map[string]string{
 		"controller.quorum.voters": "1@127.0.0.1:19093,2@127.0.0.1:19094",
@@ -60,7 +80,12 @@ func TestQuorumConfigRejected(t *testing.T) {
 		{"bad entry", map[string]string{"controller.quorum.voters": "1:127.0.0.1:1"}, "want id@host:port"},
 		{"bad id", map[string]string{"controller.quorum.voters": "x@127.0.0.1:1"}, "bad node id"},
 		{"twice", map[string]string{"controller.quorum.voters": "1@a:1,1@b:2"}, "twice"},
-		{"broker only", map[string]string{"process.roles": "broker"}, "not supported yet"},
+		{"broker only but a voter", map[string]string{"process.roles": "broker", "listeners": "PLAINTEXT://127.0.0.1:9092"}, "must have the controller role"},
+		{"broker only with controller listener", map[string]string{"process.roles": "broker", "node.id": "4"}, "must not include the controller listener"},
+		{"broker only alone", map[string]string{"process.roles": "broker", "controller.quorum.voters": "", "listeners": "PLAINTEXT://127.0.0.1:9092"}, "needs controller.quorum.voters"},
+		{"controller only with client listener", map[string]string{"process.roles": "controller"}, "may only contain controller listeners"},
+		{"controller only not a voter", map[string]string{"process.roles": "controller", "node.id": "4", "listeners": "CONTROLLER://127.0.0.1:19095"}, "not in controller.quorum.voters"},
+		{"no roles", map[string]string{"process.roles": ""}, "process.roles"},
 		{"ibl is controller", map[string]string{"inter.broker.listener.name": "CONTROLLER"}, "inter.broker.listener.name"},
 		{"ibl unknown", map[string]string{"inter.broker.listener.name": "INTERNAL"}, "inter.broker.listener.name"},
 	} {

@@ -24,12 +24,13 @@ import (
 //	ISR not within the replicas, or adding a broker that is fenced, in
 //	controlled shutdown, or whose epoch changed (KIP-903)   ErrIneligibleReplica
 //
-// An ISR with the same members as the current one changes nothing. An ISR
-// that holds every replica a reassignment adds completes it (reassign.go):
-// the result's State then has the target replicas, and maybe a new leader.
-// The
-// accepted changes are committed as one batch; results carry the
-// partition's state after it (new ISR and partition epoch).
+// An ISR with the same members as the current one changes nothing. A change
+// also recomputes the ELR (election.go): members leaving an ISR that is (or
+// drops) below min ISR join it, and it empties once the ISR is back at min
+// ISR. An ISR that holds every replica a reassignment adds completes it
+// (reassign.go): the result's State then has the target replicas, and maybe
+// a new leader. The accepted changes are committed as one batch; results
+// carry the partition's state after it (new ISR and partition epoch).
 func (c *Controller) AlterPartition(ctx context.Context, brokerID int32, brokerEpoch int64, items []AlterPartitionItem) ([]AlterPartitionResult, error) {
 	var results []AlterPartitionResult
 	var opErr error
@@ -71,6 +72,9 @@ func (c *Controller) alterPartition(ctx context.Context, brokerID int32, brokerE
 		if err != nil {
 			results[i].Err = err
 			continue
+		}
+		if rec != nil {
+			rec = c.withTopicELR(im, im.TopicsByID[it.TopicID].Name, p, rec)
 		}
 		if rec == nil {
 			results[i].State = p

@@ -92,6 +92,11 @@ type BrokerRegistration struct {
 	IncarnationID metadata.Uuid
 	Rack          *string
 	Endpoints     []metadata.Endpoint
+	// PreviousBrokerEpoch is the epoch the broker wrote to its
+	// clean-shutdown file when it last stopped (-1: none, it crashed).
+	// A new incarnation whose previous epoch is not the registered one
+	// restarted uncleanly and leaves every ISR and ELR (KIP-966).
+	PreviousBrokerEpoch int64
 }
 
 // BrokerHeartbeat is Kafka's BrokerHeartbeatRequest.

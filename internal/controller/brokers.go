@@ -47,10 +47,18 @@ func (c *Controller) registerBroker(ctx context.Context, reg BrokerRegistration)
 		c.session(reg.ID).lastContact = c.opts.Now()
 		return old.Epoch, nil
 	}
+	if err := c.checkDuplicate(old, reg); err != nil {
+		return 0, err
+	}
 	var recs []metadata.Record
 	if old != nil {
 		if recs, err = c.fenceRecords(im, old); err != nil {
 			return 0, err
+		}
+		if reg.PreviousBrokerEpoch != old.Epoch { // KIP-966: an unclean shutdown
+			if recs, err = c.withUncleanRestart(im, recs, old.ID); err != nil {
+				return 0, err
+			}
 		}
 	}
 	recs = append(recs, &metadata.RegisterBrokerRecord{ID: reg.ID, IncarnationID: reg.IncarnationID,

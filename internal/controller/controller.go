@@ -246,6 +246,8 @@ func (c *Controller) propose(ctx context.Context, recs []metadata.Record) (uint6
 	if len(recs) == 0 {
 		return 0, nil
 	}
+	// A min.insync.replicas change clears ELRs, whoever writes it (elr.go).
+	recs = append(recs, minISRClears(c.Image(), recs)...)
 	// Wait for the outcome even if the caller gives up: the next request
 	// must validate against an image that includes this batch if it
 	// commits. Losing leadership fails the proposal promptly; Close ends

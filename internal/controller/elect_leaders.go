@@ -82,7 +82,7 @@ func (c *Controller) electOne(im *metadata.Image, tp TopicPartition, unclean boo
 	}
 	p := t.Partitions[tp.Partition]
 	if unclean {
-		return uncleanChange(im, t.ID, p)
+		return uncleanChange(im, t.ID, p, c.topicRules(im, t.Name))
 	}
 	return preferredChange(im, t.ID, p)
 }

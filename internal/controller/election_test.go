@@ -103,12 +103,12 @@ func TestElectionRules(t *testing.T) {
 			part(r123, r123, 1), fence(4, false), noChange()},
 		{"fenced follower outside the ISR", map[int32]byte{1: 'a', 2: 'a', 3: 'f'},
 			part(r123, []int32{1, 2}, 1), fence(3, false), noChange()},
-		{"last ISR member stays, partition offline", map[int32]byte{1: 'f', 2: 'a', 3: 'a'},
-			part(r123, []int32{1}, 1), fence(1, false), to(-1, 1)},
+		{"last ISR member leaves too: ISR empty, partition offline", map[int32]byte{1: 'f', 2: 'a', 3: 'a'},
+			part(r123, []int32{1}, 1), fence(1, false), to(-1)},
 		{"last ISR member, unclean: first live replica, ISR shrinks to it", map[int32]byte{1: 'f', 2: 'f', 3: 'a'},
 			part(r123, []int32{1}, 1), fence(1, true), to(3, 3)},
 		{"last ISR member, unclean, nobody live", map[int32]byte{1: 'f', 2: 'f'},
-			part([]int32{1, 2}, []int32{1}, 1), fence(1, true), to(-1, 1)},
+			part([]int32{1, 2}, []int32{1}, 1), fence(1, true), to(-1)},
 		{"remaining ISR ineligible: offline with the rest of the ISR", map[int32]byte{1: 'f', 2: 'a', 3: 's'},
 			part(r123, []int32{1, 3}, 1), fence(1, false), to(-1, 3)},
 		{"remaining ISR ineligible, unclean", map[int32]byte{1: 'f', 2: 'a', 3: 's'},
@@ -181,19 +181,19 @@ func TestElectionRules(t *testing.T) {
 
 func fence(b int32, unclean bool) func(*metadata.Image, *metadata.Partition) (*metadata.PartitionChangeRecord, error) {
 	return func(im *metadata.Image, p *metadata.Partition) (*metadata.PartitionChangeRecord, error) {
-		return ruleOK(fenceChange(im, metadata.Uuid{1}, p, b, unclean))
+		return ruleOK(fenceChange(im, metadata.Uuid{1}, p, b, topicRules{unclean: unclean, minISR: 1}))
 	}
 }
 
 func shutdown(b int32) func(*metadata.Image, *metadata.Partition) (*metadata.PartitionChangeRecord, error) {
 	return func(im *metadata.Image, p *metadata.Partition) (*metadata.PartitionChangeRecord, error) {
-		return ruleOK(shutdownChange(im, metadata.Uuid{1}, p, b))
+		return ruleOK(shutdownChange(im, metadata.Uuid{1}, p, b, topicRules{minISR: 1}))
 	}
 }
 
 func offline(unclean bool) func(*metadata.Image, *metadata.Partition) (*metadata.PartitionChangeRecord, error) {
 	return func(im *metadata.Image, p *metadata.Partition) (*metadata.PartitionChangeRecord, error) {
-		return ruleOK(offlineChange(im, metadata.Uuid{1}, p, unclean))
+		return ruleOK(offlineChange(im, metadata.Uuid{1}, p, topicRules{unclean: unclean, minISR: 1}))
 	}
 }
 
@@ -202,5 +202,5 @@ func preferred(im *metadata.Image, p *metadata.Partition) (*metadata.PartitionCh
 }
 
 func uncleanRule(im *metadata.Image, p *metadata.Partition) (*metadata.PartitionChangeRecord, error) {
-	return uncleanChange(im, metadata.Uuid{1}, p)
+	return uncleanChange(im, metadata.Uuid{1}, p, topicRules{minISR: 1})
 }

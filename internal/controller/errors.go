@@ -15,7 +15,7 @@ var sentinels = []error{
 	ErrUnknownTopicOrPartition, ErrUnknownTopicID, ErrNotLeaderOrFollower, ErrFencedLeaderEpoch,
 	ErrInvalidUpdateVersion, ErrIneligibleReplica,
 	ErrElectionNotNeeded, ErrPreferredLeaderNotAvailable, ErrEligibleLeadersNotAvailable,
-	ErrNoReassignmentInProgress,
+	ErrNoReassignmentInProgress, ErrDuplicateBrokerRegistration,
 }
 
 // ErrorMessage returns the client-facing message of err: the text after the

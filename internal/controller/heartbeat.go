@@ -100,7 +100,7 @@ func (c *Controller) beginShutdown(im *metadata.Image, b *metadata.Broker) ([]me
 		more, err := c.fenceRecords(next, next.Brokers[b.ID])
 		return append(recs, more...), true, err
 	}
-	return append(recs, shutdownRecords(next, b.ID)...), false, nil
+	return append(recs, c.shutdownRecords(next, b.ID)...), false, nil
 }
 
 // continueShutdown runs on every heartbeat of a broker in controlled
@@ -108,7 +108,7 @@ func (c *Controller) beginShutdown(im *metadata.Image, b *metadata.Broker) ([]me
 // unfenced), and once there are none and the active brokers have caught up
 // with the moves, fences the broker: its shutdown is complete.
 func (c *Controller) continueShutdown(im *metadata.Image, b *metadata.Broker, s *brokerSession) ([]metadata.Record, bool, error) {
-	if recs := shutdownRecords(im, b.ID); len(recs) > 0 {
+	if recs := c.shutdownRecords(im, b.ID); len(recs) > 0 {
 		return recs, false, nil
 	}
 	if c.lowestActiveOffset(im, b.ID) < s.shutdownOffset {
@@ -118,9 +118,10 @@ func (c *Controller) continueShutdown(im *metadata.Image, b *metadata.Broker, s 
 	return recs, true, err
 }
 
-func shutdownRecords(im *metadata.Image, b int32) []metadata.Record {
+func (c *Controller) shutdownRecords(im *metadata.Image, b int32) []metadata.Record {
+	rules := c.rulesOf(im)
 	return partitionChanges(im, func(t *metadata.Topic, p *metadata.Partition) *metadata.PartitionChangeRecord {
-		return shutdownChange(im, t.ID, p, b)
+		return shutdownChange(im, t.ID, p, b, rules(t))
 	})
 }
 

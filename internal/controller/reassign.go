@@ -30,9 +30,15 @@ import (
 //     would leave no in-sync replica is refused (Kafka allows it with
 //     unclean.leader.election.enable; Strom does not).
 //
+//   - With DisallowReplicationFactorChange (AlterPartitionReassignments v1,
+//     KIP-860, AllowReplicationFactorChange false) a target whose length
+//     is not the partition's replication factor (that of the target in
+//     progress, if any) fails with INVALID_REPLICATION_FACTOR.
+//   - Every change also recomputes the ELR (election.go) against the new
+//     replicas and ISR.
+//
 // Not implemented: replication throttling during reassignment
-// (leader/follower.replication.throttled.rate and .replicas) and
-// AlterPartitionReassignments v1's AllowReplicationFactorChange.
+// (leader/follower.replication.throttled.rate and .replicas).
 
 // ErrNoReassignmentInProgress: a cancel named a partition that is not
 // being reassigned (NO_REASSIGNMENT_IN_PROGRESS).
@@ -43,11 +49,15 @@ type Reassignment struct {
 	Topic     string
 	Partition int32
 	Replicas  []int32 // the target replicas; nil cancels the reassignment in progress
+	// DisallowReplicationFactorChange refuses a target that changes the
+	// replication factor (v1's AllowReplicationFactorChange=false).
+	DisallowReplicationFactorChange bool
 }
 
 // ReassignmentResult is the outcome for one partition: nil, or Err wraps
 // ErrUnknownTopicOrPartition, ErrInvalidReplicaAssignment,
-// ErrNoReassignmentInProgress, ErrInvalidRequest or ErrNotController.
+// ErrInvalidReplicationFactor, ErrNoReassignmentInProgress,
+// ErrInvalidRequest or ErrNotController.
 type ReassignmentResult struct {
 	Topic     string
 	Partition int32
@@ -100,6 +110,9 @@ func (c *Controller) alterReassignments(ctx context.Context, reqs []Reassignment
 			continue
 		}
 		if rec != nil {
+			rec = c.withTopicELR(im, r.Topic, im.Topics[r.Topic].Partitions[r.Partition], rec)
+		}
+		if rec != nil {
 			recs = append(recs, rec)
 		}
 		ok = append(ok, i)
@@ -133,6 +146,10 @@ func reassignOne(im *metadata.Image, r Reassignment) (*metadata.PartitionChangeR
 	orig := originalReplicas(p)
 	if err := validateTarget(im, r, orig); err != nil {
 		return nil, err
+	}
+	// Kafka compares with the target of a reassignment in progress.
+	if rf := len(minus(p.Replicas, p.RemovingReplicas)); r.DisallowReplicationFactorChange && rf != len(r.Replicas) {
+		return nil, fmt.Errorf("%w: The replication factor is changed from %d to %d", ErrInvalidReplicationFactor, rf, len(r.Replicas))
 	}
 	removing := minus(orig, r.Replicas)
 	s := partState{

@@ -176,16 +176,17 @@ func TestReassignErrors(t *testing.T) {
 		reqs    []Reassignment
 		wantErr error
 	}{
-		{"unknown topic", []Reassignment{{"nope", 0, []int32{2}}}, ErrUnknownTopicOrPartition},
-		{"unknown partition", []Reassignment{{"t", 2, []int32{2}}}, ErrUnknownTopicOrPartition},
-		{"negative partition", []Reassignment{{"t", -1, []int32{2}}}, ErrUnknownTopicOrPartition},
-		{"empty", []Reassignment{{"t", 0, []int32{}}}, ErrInvalidReplicaAssignment},
-		{"duplicate broker", []Reassignment{{"t", 0, []int32{2, 2}}}, ErrInvalidReplicaAssignment},
-		{"unknown broker", []Reassignment{{"t", 0, []int32{2, 9}}}, ErrInvalidReplicaAssignment},
-		{"adding a fenced broker", []Reassignment{{"t", 1, []int32{1, 3}}}, ErrInvalidReplicaAssignment},
-		{"adding a shutting-down broker", []Reassignment{{"t", 1, []int32{1, 4}}}, ErrInvalidReplicaAssignment},
-		{"cancel with none in progress", []Reassignment{{"t", 0, nil}}, ErrNoReassignmentInProgress},
-		{"partition named twice", []Reassignment{{"t", 1, []int32{2}}, {"t", 1, []int32{2}}}, ErrInvalidRequest},
+		{"unknown topic", []Reassignment{{"nope", 0, []int32{2}, false}}, ErrUnknownTopicOrPartition},
+		{"unknown partition", []Reassignment{{"t", 2, []int32{2}, false}}, ErrUnknownTopicOrPartition},
+		{"negative partition", []Reassignment{{"t", -1, []int32{2}, false}}, ErrUnknownTopicOrPartition},
+		{"empty", []Reassignment{{"t", 0, []int32{}, false}}, ErrInvalidReplicaAssignment},
+		{"duplicate broker", []Reassignment{{"t", 0, []int32{2, 2}, false}}, ErrInvalidReplicaAssignment},
+		{"unknown broker", []Reassignment{{"t", 0, []int32{2, 9}, false}}, ErrInvalidReplicaAssignment},
+		{"adding a fenced broker", []Reassignment{{"t", 1, []int32{1, 3}, false}}, ErrInvalidReplicaAssignment},
+		{"adding a shutting-down broker", []Reassignment{{"t", 1, []int32{1, 4}, false}}, ErrInvalidReplicaAssignment},
+		{"cancel with none in progress", []Reassignment{{"t", 0, nil, false}}, ErrNoReassignmentInProgress},
+		{"partition named twice", []Reassignment{{"t", 1, []int32{2}, false}, {"t", 1, []int32{2}, false}}, ErrInvalidRequest},
+		{"v1: replication factor change refused", []Reassignment{{"t", 0, []int32{1, 2, 3}, true}}, ErrInvalidReplicationFactor},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -212,7 +213,7 @@ func TestReassignErrors(t *testing.T) {
 			placement{Replicas: []int32{3, 2, 1}, ISR: []int32{1}, Adding: []int32{2}, Removing: []int32{1}, Leader: 1})
 	})
 	t.Run("a request mixes results", func(t *testing.T) {
-		res, err := f.c.AlterPartitionReassignments(context.Background(), []Reassignment{{"t", 1, []int32{2, 1}}, {"t", 5, []int32{2}}})
+		res, err := f.c.AlterPartitionReassignments(context.Background(), []Reassignment{{"t", 1, []int32{2, 1}, false}, {"t", 5, []int32{2}, false}})
 		if err != nil || res[0].Err != nil || !errors.Is(res[1].Err, ErrUnknownTopicOrPartition) {
 			t.Fatalf("%+v %v", res, err)
 		}

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -47,13 +48,17 @@ func TestRandomWalk(t *testing.T) {
 	f.create(CreateTopic{Name: "r2-unclean", NumPartitions: 4, ReplicationFactor: 2, Configs: map[string]string{uncleanConfig: "true"}})
 	f.create(CreateTopic{Name: "r1", NumPartitions: 3, ReplicationFactor: 1})
 	f.create(CreateTopic{Name: "r5", NumPartitions: 2, ReplicationFactor: 5})
+	// KIP-966's ELR only fills below min ISR.
+	f.create(CreateTopic{Name: "r3-min2", NumPartitions: 4, ReplicationFactor: 3, Configs: map[string]string{minISRConfig: "2"}})
+	f.create(CreateTopic{Name: "r4-min3-unclean", NumPartitions: 2, ReplicationFactor: 4,
+		Configs: map[string]string{minISRConfig: "3", uncleanConfig: "true"}})
 	modes := map[int32]brokerMode{}
 	for id := int32(1); id <= brokers; id++ {
 		modes[id] = modeUp
 	}
 	w := &walk{t: t, f: f, rng: rng, modes: modes}
 	prev := f.c.Image()
-	offline, changes := 0, 0
+	offline, changes, withELR := 0, 0, 0
 	for step := range steps {
 		what := w.step()
 		cur := f.c.Image()
@@ -68,11 +73,14 @@ func TestRandomWalk(t *testing.T) {
 				if p.Leader == -1 {
 					offline++
 				}
+				if len(p.ELR) > 0 {
+					withELR++
+				}
 			}
 		}
 		prev = cur
 	}
-	t.Logf("%d steps changed the image; %d partition-steps offline", changes, offline)
+	t.Logf("%d steps changed the image; %d partition-steps offline, %d with an ELR", changes, offline, withELR)
 	// The log replays to the same image.
 	if err := f.c.Close(); err != nil {
 		t.Fatal(err)
@@ -129,7 +137,20 @@ func (w *walk) step() string {
 				id = other // mostly revive a dead broker
 			}
 		}
-		f.register(id, new(string([]byte{'a' + byte(id%3)})))
+		inc := metadata.RandomUuid()
+		epoch, err := f.c.RegisterBroker(context.Background(), BrokerRegistration{ID: id, IncarnationID: inc, Rack: new(string([]byte{'a' + byte(id%3)}))})
+		if errors.Is(err, ErrDuplicateBrokerRegistration) {
+			// Kafka's rule: a new process may not take the id while the
+			// registered one is unfenced with a live session.
+			if b := f.broker(id); b == nil || b.Fenced {
+				f.t.Fatalf("restart %d refused as a duplicate, but the registration is %+v", id, b)
+			}
+			return fmt.Sprintf("restart %d refused: its session is live", id)
+		}
+		if err != nil {
+			f.t.Fatalf("register %d: %v", id, err)
+		}
+		f.epochs[id], f.incs[id] = epoch, inc
 		w.modes[id] = modeUp
 		w.heartbeat(id)
 		return fmt.Sprintf("restart %d", id)
@@ -198,7 +219,7 @@ func checkInvariants(prev, cur *metadata.Image) error {
 			return fmt.Errorf("%s lost partitions", name)
 		}
 		for i, p := range t.Partitions {
-			if err := checkPartition(cur, p); err != nil {
+			if err := checkPartition(cur, name, p); err != nil {
 				return fmt.Errorf("%s-%d %+v: %w", name, i, p, err)
 			}
 			if old == nil || i >= len(old.Partitions) {
@@ -210,7 +231,7 @@ func checkInvariants(prev, cur *metadata.Image) error {
 				return fmt.Errorf("%s-%d epochs went back: %+v → %+v", name, i, q, p)
 			case p.Leader != q.Leader && p.LeaderEpoch == q.LeaderEpoch:
 				return fmt.Errorf("%s-%d leader changed without a new leader epoch: %+v → %+v", name, i, q, p)
-			case (p.Leader != q.Leader || !slices.Equal(p.ISR, q.ISR)) && p.PartitionEpoch == q.PartitionEpoch:
+			case (p.Leader != q.Leader || !slices.Equal(p.ISR, q.ISR) || !slices.Equal(p.ELR, q.ELR)) && p.PartitionEpoch == q.PartitionEpoch:
 				return fmt.Errorf("%s-%d changed without a new partition epoch: %+v → %+v", name, i, q, p)
 			}
 		}
@@ -218,17 +239,34 @@ func checkInvariants(prev, cur *metadata.Image) error {
 	return nil
 }
 
-func checkPartition(im *metadata.Image, p *metadata.Partition) error {
-	if len(p.ISR) == 0 {
-		return fmt.Errorf("empty ISR")
-	}
+// checkPartition checks the partition invariants, KIP-966's included: the
+// ISR (maybe empty) and the ELR are disjoint sets of replicas, no fenced
+// broker is in the ISR, the ELR is empty while the ISR has min ISR
+// members, a leader is an unfenced ISR member, and LastKnownELR holds at
+// most the last leader of a leaderless partition.
+func checkPartition(im *metadata.Image, topic string, p *metadata.Partition) error {
 	for i, b := range p.ISR {
 		if slices.Contains(p.ISR[:i], b) || !slices.Contains(p.Replicas, b) {
 			return fmt.Errorf("ISR member %d duplicated or not a replica", b)
 		}
-		if im.Brokers[b].Fenced && (len(p.ISR) != 1 || p.Leader != -1) {
-			return fmt.Errorf("fenced broker %d in the ISR but not its offline last member", b)
+		if reg := im.Brokers[b]; reg == nil || reg.Fenced {
+			return fmt.Errorf("fenced or unregistered broker %d in the ISR", b)
 		}
+	}
+	for i, b := range p.ELR {
+		if slices.Contains(p.ELR[:i], b) || !slices.Contains(p.Replicas, b) || slices.Contains(p.ISR, b) {
+			return fmt.Errorf("ELR member %d duplicated, not a replica or in the ISR", b)
+		}
+	}
+	minISR := 1
+	if v, ok := im.TopicConfig(topic, minISRConfig); ok {
+		minISR, _ = strconv.Atoi(v)
+	}
+	if len(p.ELR) > 0 && len(p.ISR) >= min(minISR, len(p.Replicas)) {
+		return fmt.Errorf("ELR not empty with the ISR at min ISR %d", minISR)
+	}
+	if len(p.LastKnownELR) > 1 || len(p.LastKnownELR) == 1 && p.Leader != -1 {
+		return fmt.Errorf("last known ELR %v with leader %d", p.LastKnownELR, p.Leader)
 	}
 	if p.Leader == -1 {
 		return nil

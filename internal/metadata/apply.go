@@ -59,6 +59,8 @@ func (b *builder) apply(r Record) error {
 		return b.registerBroker(r)
 	case *FenceBrokerRecord:
 		return b.changeBroker(r.ID, r.Epoch, BrokerFence, 0)
+	case *UnregisterBrokerRecord:
+		return b.unregisterBroker(r)
 	case *UnfenceBrokerRecord:
 		return b.changeBroker(r.ID, r.Epoch, BrokerUnfence, 0)
 	case *BrokerRegistrationChangeRecord:
@@ -131,6 +133,21 @@ func (b *builder) changeBroker(id int32, epoch int64, fenced, inControlledShutdo
 	return nil
 }
 
+// unregisterBroker removes a registration. Partitions keep naming the
+// broker as a replica (it is simply not live), as in Kafka.
+func (b *builder) unregisterBroker(r *UnregisterBrokerRecord) error {
+	old := b.next.Brokers[r.ID]
+	switch {
+	case old == nil:
+		return invalid("broker %d is not registered", r.ID)
+	case old.Epoch != r.Epoch:
+		return invalid("broker %d has epoch %d, not %d", r.ID, old.Epoch, r.Epoch)
+	}
+	b.copyBrokers()
+	delete(b.next.Brokers, r.ID)
+	return nil
+}
+
 func (b *builder) copyBrokers() {
 	if !b.brokersCopied {
 		b.next.Brokers = cloneMap(b.next.Brokers)
@@ -186,9 +203,10 @@ func (b *builder) partition(r *PartitionRecord) error {
 	if r.Partition < 0 || int(r.Partition) > len(t.Partitions) || len(r.Replicas) == 0 {
 		return invalid("partition %d of %q (has %d partitions, %d replicas)", r.Partition, t.Name, len(t.Partitions), len(r.Replicas))
 	}
-	p := &Partition{Partition: r.Partition, Replicas: slices.Clone(r.Replicas), ISR: slices.Clone(r.ISR),
+	p := &Partition{Partition: r.Partition, Replicas: slices.Clone(r.Replicas), ISR: cloneNonEmpty(r.ISR),
 		Leader: r.Leader, LeaderEpoch: r.LeaderEpoch, PartitionEpoch: r.PartitionEpoch,
-		AddingReplicas: cloneNonEmpty(r.AddingReplicas), RemovingReplicas: cloneNonEmpty(r.RemovingReplicas)}
+		AddingReplicas: cloneNonEmpty(r.AddingReplicas), RemovingReplicas: cloneNonEmpty(r.RemovingReplicas),
+		ELR: cloneNonEmpty(r.ELR), LastKnownELR: cloneNonEmpty(r.LastKnownELR)}
 	if err := checkReassignment(p); err != nil {
 		return invalid("partition %d of %q: %v", r.Partition, t.Name, err)
 	}

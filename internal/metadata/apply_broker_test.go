@@ -60,6 +60,13 @@ func TestApplyBrokers(t *testing.T) {
 					t.Fatalf("%+v", b)
 				}
 			}},
+		{"unregister", []Record{&UnregisterBrokerRecord{ID: 2, Epoch: 3}}, false, func(t *testing.T, im *Image) {
+			if b, ok := im.Brokers[2]; ok || im.Brokers[1] == nil {
+				t.Fatalf("broker 2 still registered (%+v) or broker 1 gone", b)
+			}
+		}},
+		{"unregister with stale epoch", []Record{&UnregisterBrokerRecord{ID: 2, Epoch: 2}}, true, nil},
+		{"unregister unknown broker", []Record{&UnregisterBrokerRecord{ID: 7, Epoch: 1}}, true, nil},
 		{"epoch must grow", []Record{&RegisterBrokerRecord{ID: 1, Epoch: 10}}, true, nil},
 		{"negative broker id", []Record{&RegisterBrokerRecord{ID: -1, Epoch: 10}}, true, nil},
 		{"fence with stale epoch", []Record{&FenceBrokerRecord{ID: 2, Epoch: 2}}, true, nil},

@@ -97,6 +97,8 @@ func decodeRecord(typ RecordType, ver uint32, body []byte) (Record, error) {
 		rec = new(ProducerIdsRecord)
 	case FenceBrokerRecordType:
 		rec = new(FenceBrokerRecord)
+	case UnregisterBrokerRecordType:
+		rec = new(UnregisterBrokerRecord)
 	case UnfenceBrokerRecordType:
 		rec = new(UnfenceBrokerRecord)
 	case BrokerRegistrationChangeRecordType:

@@ -41,6 +41,10 @@ func (d *decoder) record(rec Record) {
 			r.AddingReplicas = d.int32s()
 			r.RemovingReplicas = d.int32s()
 		}
+		if d.ver >= 2 {
+			r.ELR = d.int32s()
+			r.LastKnownELR = d.int32s()
+		}
 	case *PartitionChangeRecord:
 		r.TopicID = d.r.Uuid()
 		r.Partition = d.r.Int32()
@@ -50,6 +54,10 @@ func (d *decoder) record(rec Record) {
 		if d.ver >= 1 {
 			r.AddingReplicas = d.int32s()
 			r.RemovingReplicas = d.int32s()
+		}
+		if d.ver >= 2 {
+			r.ELR = d.int32s()
+			r.LastKnownELR = d.int32s()
 		}
 	case *RemoveTopicRecord:
 		r.ID = d.r.Uuid()
@@ -63,6 +71,9 @@ func (d *decoder) record(rec Record) {
 		r.BrokerEpoch = d.r.Int64()
 		r.NextProducerID = d.r.Int64()
 	case *FenceBrokerRecord:
+		r.ID = d.r.Int32()
+		r.Epoch = d.r.Int64()
+	case *UnregisterBrokerRecord:
 		r.ID = d.r.Int32()
 		r.Epoch = d.r.Int64()
 	case *UnfenceBrokerRecord:
@@ -111,7 +122,9 @@ func (r *PartitionRecord) appendBody(dst []byte) []byte {
 	dst = kbin.AppendInt32(dst, r.LeaderEpoch)
 	dst = kbin.AppendInt32(dst, r.PartitionEpoch)
 	dst = appendInt32s(dst, r.AddingReplicas)
-	return appendInt32s(dst, r.RemovingReplicas)
+	dst = appendInt32s(dst, r.RemovingReplicas)
+	dst = appendInt32s(dst, r.ELR)
+	return appendInt32s(dst, r.LastKnownELR)
 }
 
 func (r *PartitionChangeRecord) appendBody(dst []byte) []byte {
@@ -121,7 +134,9 @@ func (r *PartitionChangeRecord) appendBody(dst []byte) []byte {
 	dst = appendInt32s(dst, r.ISR)
 	dst = appendInt32s(dst, r.Replicas)
 	dst = appendInt32s(dst, r.AddingReplicas)
-	return appendInt32s(dst, r.RemovingReplicas)
+	dst = appendInt32s(dst, r.RemovingReplicas)
+	dst = appendInt32s(dst, r.ELR)
+	return appendInt32s(dst, r.LastKnownELR)
 }
 
 func (r *RemoveTopicRecord) appendBody(dst []byte) []byte { return kbin.AppendUuid(dst, r.ID) }
@@ -140,6 +155,11 @@ func (r *ProducerIdsRecord) appendBody(dst []byte) []byte {
 }
 
 func (r *FenceBrokerRecord) appendBody(dst []byte) []byte {
+	dst = kbin.AppendInt32(dst, r.ID)
+	return kbin.AppendInt64(dst, r.Epoch)
+}
+
+func (r *UnregisterBrokerRecord) appendBody(dst []byte) []byte {
 	dst = kbin.AppendInt32(dst, r.ID)
 	return kbin.AppendInt64(dst, r.Epoch)
 }

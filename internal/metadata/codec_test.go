@@ -31,12 +31,16 @@ func sampleRecords() []Record {
 		&RegisterBrokerRecord{ID: 4, Epoch: 9, IncarnationID: Uuid{4}, Endpoints: []Endpoint{}, InControlledShutdown: true},
 		&UnfenceBrokerRecord{ID: 2, Epoch: 1},
 		&FenceBrokerRecord{ID: 2, Epoch: 1},
+		&UnregisterBrokerRecord{ID: 5, Epoch: 12},
 		&BrokerRegistrationChangeRecord{ID: 1, Epoch: 7, Fenced: BrokerUnfence, InControlledShutdown: 1},
 		&BrokerRegistrationChangeRecord{ID: 1, Epoch: 7, Fenced: BrokerFence},
 		&PartitionRecord{TopicID: id, Partition: 1, Replicas: []int32{3, 1}, ISR: []int32{1}, Leader: 1,
 			AddingReplicas: []int32{3}, RemovingReplicas: []int32{1}},
 		&PartitionChangeRecord{TopicID: id, Partition: 1, Leader: 3, ISR: []int32{3}, Replicas: []int32{3},
 			AddingReplicas: []int32{}, RemovingReplicas: []int32{}},
+		&PartitionRecord{TopicID: id, Partition: 2, Replicas: []int32{1, 2, 3}, ISR: []int32{}, Leader: -1,
+			ELR: []int32{2, 3}, LastKnownELR: []int32{3}},
+		&PartitionChangeRecord{TopicID: id, Partition: 2, Leader: 2, ISR: []int32{2}, ELR: []int32{3}, LastKnownELR: []int32{}},
 	}
 }
 

@@ -57,9 +57,16 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		"register-broker-v1":            {&RegisterBrokerRecord{ID: 3, IncarnationID: Uuid{3, 3}, Rack: str("r2"), Fenced: true}},
 		"register-broker-v1-controlled": {&RegisterBrokerRecord{ID: 4, Epoch: 9, IncarnationID: Uuid{4}, Endpoints: []Endpoint{}, InControlledShutdown: true}},
 		"fence-broker":                  {&FenceBrokerRecord{ID: 2, Epoch: 1}},
+		"unregister-broker":             {&UnregisterBrokerRecord{ID: 2, Epoch: 1}},
 		"unfence-broker":                {&UnfenceBrokerRecord{ID: 2, Epoch: 1}},
 		"broker-registration-change":    {&BrokerRegistrationChangeRecord{ID: 1, Epoch: 7, Fenced: BrokerUnfence, InControlledShutdown: 1}},
-		"all-records-v1":                sampleRecords(),
+		"partition-v2-elr": {&PartitionRecord{TopicID: Uuid{1}, Partition: 0, Replicas: []int32{1, 2, 3}, ISR: []int32{}, Leader: -1,
+			LeaderEpoch: 4, PartitionEpoch: 9, ELR: []int32{1, 2}, LastKnownELR: []int32{2}}},
+		"partition-change-v2-elr": {&PartitionChangeRecord{TopicID: Uuid{1}, Partition: 0, Leader: 1, ISR: []int32{1},
+			ELR: []int32{2}, LastKnownELR: []int32{}}},
+		"partition-change-v2-empty-isr": {&PartitionChangeRecord{TopicID: Uuid{1}, Partition: 0, Leader: -1, ISR: []int32{},
+			ELR: []int32{1, 3}, LastKnownELR: []int32{1}}},
+		"all-records-v2": sampleRecords(),
 	}
 	dir := filepath.Join("testdata", "fuzz", "FuzzDecodeBatch")
 	for name, recs := range seeds {

@@ -34,6 +34,13 @@ type Topic struct {
 // replicas followed by the ones being removed, AddingReplicas the target
 // replicas that were not replicas before, RemovingReplicas the replicas
 // not in the target; both are nil otherwise.
+//
+// ELR (KIP-966's eligible leader replicas) are former ISR members that
+// left the ISR while it was below min.insync.replicas: the high watermark
+// has not moved since (strict min ISR), so each has every committed
+// record and may be elected when the ISR is empty. LastKnownELR holds the
+// last leader once the ISR became empty (Kafka 4.1's last known leader).
+// Empty ISR, ELR and LastKnownELR are nil.
 type Partition struct {
 	Partition        int32
 	Replicas         []int32
@@ -43,6 +50,8 @@ type Partition struct {
 	PartitionEpoch   int32
 	AddingReplicas   []int32
 	RemovingReplicas []int32
+	ELR              []int32
+	LastKnownELR     []int32
 }
 
 // Reassigning reports whether a reassignment of p is in progress.

@@ -70,7 +70,8 @@ func (im *Image) Records() []Record {
 		for _, p := range t.Partitions {
 			recs = append(recs, &PartitionRecord{TopicID: t.ID, Partition: p.Partition, Replicas: p.Replicas,
 				ISR: p.ISR, Leader: p.Leader, LeaderEpoch: p.LeaderEpoch, PartitionEpoch: p.PartitionEpoch,
-				AddingReplicas: p.AddingReplicas, RemovingReplicas: p.RemovingReplicas})
+				AddingReplicas: p.AddingReplicas, RemovingReplicas: p.RemovingReplicas,
+				ELR: p.ELR, LastKnownELR: p.LastKnownELR})
 		}
 	}
 	res := make([]ConfigResource, 0, len(im.Configs))
@@ -112,7 +113,7 @@ func (p *Partition) WithChange(change *PartitionChangeRecord) *Partition {
 		c.LeaderEpoch++
 	}
 	if change.ISR != nil {
-		c.ISR = slices.Clone(change.ISR)
+		c.ISR = cloneNonEmpty(change.ISR)
 	}
 	if change.Replicas != nil {
 		c.Replicas = slices.Clone(change.Replicas)
@@ -123,12 +124,18 @@ func (p *Partition) WithChange(change *PartitionChangeRecord) *Partition {
 	if change.RemovingReplicas != nil {
 		c.RemovingReplicas = cloneNonEmpty(change.RemovingReplicas)
 	}
+	if change.ELR != nil {
+		c.ELR = cloneNonEmpty(change.ELR)
+	}
+	if change.LastKnownELR != nil {
+		c.LastKnownELR = cloneNonEmpty(change.LastKnownELR)
+	}
 	c.PartitionEpoch++
 	return &c
 }
 
-// cloneNonEmpty copies s; nil for an empty s, so that "no reassignment" has
-// one representation in an image.
+// cloneNonEmpty copies s; nil for an empty s, so that "none" (no
+// reassignment, an empty ISR or ELR) has one representation in an image.
 func cloneNonEmpty(s []int32) []int32 {
 	if len(s) == 0 {
 		return nil

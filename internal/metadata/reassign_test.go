@@ -6,35 +6,37 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestDecodePartitionRecordsV0: version 0 of PartitionRecord and
-// PartitionChangeRecord (logs written before reassignment) still decode,
-// with no reassignment state.
-func TestDecodePartitionRecordsV0(t *testing.T) {
+// TestDecodePartitionRecordsOldVersions: versions 0 (logs written before
+// reassignment) and 1 (before KIP-966's ELR) of PartitionRecord and
+// PartitionChangeRecord still decode, with the later fields nil.
+func TestDecodePartitionRecordsOldVersions(t *testing.T) {
 	id := Uuid{1, 2, 3}
-	v1 := EncodeBatch([]Record{
+	cur := EncodeBatch([]Record{
 		&PartitionRecord{TopicID: id, Partition: 0, Replicas: []int32{1, 2}, ISR: []int32{1}, Leader: 1, LeaderEpoch: 3, PartitionEpoch: 4},
 		&PartitionChangeRecord{TopicID: id, Partition: 0, Leader: 2, ISR: []int32{2}},
 	})
-	// Rewrite as v0: drop the two trailing null arrays (one byte each) of
-	// both bodies and set their versions to 0.
-	recs, err := DecodeBatch(v1)
+	recs, err := DecodeBatch(cur)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var v0 []byte
-	v0 = append(v0, batchVersion, 2)
-	for _, r := range recs {
-		body := r.appendBody(nil)
-		body = body[:len(body)-2]
-		v0 = append(v0, byte(r.Type()), 0, byte(len(body)))
-		v0 = append(v0, body...)
-	}
-	got, err := DecodeBatch(v0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(recs, got); d != "" {
-		t.Fatalf("(-v1 +v0):\n%s", d)
+	// Version v lacks the trailing null arrays (one byte each) added after
+	// it: two per version step.
+	for v, drop := range []int{4, 2} {
+		var old []byte
+		old = append(old, batchVersion, 2)
+		for _, r := range recs {
+			body := r.appendBody(nil)
+			body = body[:len(body)-drop]
+			old = append(old, byte(r.Type()), byte(v), byte(len(body)))
+			old = append(old, body...)
+		}
+		got, err := DecodeBatch(old)
+		if err != nil {
+			t.Fatalf("v%d: %v", v, err)
+		}
+		if d := cmp.Diff(recs, got); d != "" {
+			t.Fatalf("v%d (-current +old):\n%s", v, d)
+		}
 	}
 }
 

@@ -7,15 +7,17 @@ package metadata
 type RecordType uint16
 
 const (
-	RegisterBrokerRecordType  RecordType = 0
-	TopicRecordType           RecordType = 2
-	PartitionRecordType       RecordType = 3
-	ConfigRecordType          RecordType = 4
-	PartitionChangeRecordType RecordType = 5
-	FenceBrokerRecordType     RecordType = 7
-	UnfenceBrokerRecordType   RecordType = 8
-	RemoveTopicRecordType     RecordType = 9
-	ProducerIdsRecordType     RecordType = 15
+	RegisterBrokerRecordType RecordType = 0
+	// UnregisterBrokerRecordType is Kafka's apiKey 1.
+	UnregisterBrokerRecordType RecordType = 1
+	TopicRecordType            RecordType = 2
+	PartitionRecordType        RecordType = 3
+	ConfigRecordType           RecordType = 4
+	PartitionChangeRecordType  RecordType = 5
+	FenceBrokerRecordType      RecordType = 7
+	UnfenceBrokerRecordType    RecordType = 8
+	RemoveTopicRecordType      RecordType = 9
+	ProducerIdsRecordType      RecordType = 15
 	// BrokerRegistrationChangeRecordType is Kafka's apiKey 17.
 	BrokerRegistrationChangeRecordType RecordType = 17
 	ClusterIDRecordType                RecordType = 100
@@ -35,6 +37,8 @@ func (t RecordType) String() string {
 		return "PartitionChange"
 	case FenceBrokerRecordType:
 		return "FenceBroker"
+	case UnregisterBrokerRecordType:
+		return "UnregisterBroker"
 	case UnfenceBrokerRecordType:
 		return "UnfenceBroker"
 	case BrokerRegistrationChangeRecordType:
@@ -88,6 +92,13 @@ type RegisterBrokerRecord struct {
 	InControlledShutdown bool // v1+; only snapshots write true
 }
 
+// UnregisterBrokerRecord removes a broker's registration (Kafka's apiKey
+// 1, the UnregisterBroker API). Epoch must be the broker's current epoch.
+type UnregisterBrokerRecord struct {
+	ID    int32
+	Epoch int64
+}
+
 // FenceBrokerRecord fences a broker (Kafka's apiKey 7): it may no longer
 // lead partitions nor join ISRs. Epoch must be the broker's current epoch.
 type FenceBrokerRecord struct {
@@ -132,7 +143,9 @@ type TopicRecord struct {
 // snapshots). Partition must be ≤ the current count.
 //
 // Version 1 adds AddingReplicas and RemovingReplicas (KIP-455), set while a
-// reassignment is in progress; nil or empty when none is.
+// reassignment is in progress; nil or empty when none is. Version 2 adds
+// ELR and LastKnownELR (KIP-966, Kafka's EligibleLeaderReplicas and
+// LastKnownElr tagged fields); nil or empty when there are none.
 type PartitionRecord struct {
 	TopicID          Uuid
 	Partition        int32
@@ -143,6 +156,8 @@ type PartitionRecord struct {
 	PartitionEpoch   int32
 	AddingReplicas   []int32 // v1+
 	RemovingReplicas []int32 // v1+
+	ELR              []int32 // v2+
+	LastKnownELR     []int32 // v2+
 }
 
 // NoLeaderChange in PartitionChangeRecord.Leader leaves the leader as is
@@ -154,7 +169,9 @@ const NoLeaderChange int32 = -2
 // AddingReplicas or RemovingReplicas clears it. A leader change bumps
 // LeaderEpoch; every change bumps PartitionEpoch.
 //
-// Version 1 adds AddingReplicas and RemovingReplicas (KIP-455).
+// Version 1 adds AddingReplicas and RemovingReplicas (KIP-455); version 2
+// ELR and LastKnownELR (KIP-966). An empty, non-nil ISR empties the ISR
+// (possible since KIP-966).
 type PartitionChangeRecord struct {
 	TopicID          Uuid
 	Partition        int32
@@ -163,6 +180,8 @@ type PartitionChangeRecord struct {
 	Replicas         []int32 // nil: unchanged
 	AddingReplicas   []int32 // v1+; nil: unchanged, empty: cleared
 	RemovingReplicas []int32 // v1+; nil: unchanged, empty: cleared
+	ELR              []int32 // v2+; nil: unchanged, empty: cleared
+	LastKnownELR     []int32 // v2+; nil: unchanged, empty: cleared
 }
 
 // RemoveTopicRecord deletes a topic, its partitions and its dynamic configs.
@@ -186,16 +205,17 @@ type ProducerIdsRecord struct {
 	NextProducerID int64
 }
 
-func (*ClusterIDRecord) Type() RecordType       { return ClusterIDRecordType }
-func (*RegisterBrokerRecord) Type() RecordType  { return RegisterBrokerRecordType }
-func (*TopicRecord) Type() RecordType           { return TopicRecordType }
-func (*PartitionRecord) Type() RecordType       { return PartitionRecordType }
-func (*PartitionChangeRecord) Type() RecordType { return PartitionChangeRecordType }
-func (*RemoveTopicRecord) Type() RecordType     { return RemoveTopicRecordType }
-func (*ConfigRecord) Type() RecordType          { return ConfigRecordType }
-func (*ProducerIdsRecord) Type() RecordType     { return ProducerIdsRecordType }
-func (*FenceBrokerRecord) Type() RecordType     { return FenceBrokerRecordType }
-func (*UnfenceBrokerRecord) Type() RecordType   { return UnfenceBrokerRecordType }
+func (*ClusterIDRecord) Type() RecordType        { return ClusterIDRecordType }
+func (*RegisterBrokerRecord) Type() RecordType   { return RegisterBrokerRecordType }
+func (*TopicRecord) Type() RecordType            { return TopicRecordType }
+func (*PartitionRecord) Type() RecordType        { return PartitionRecordType }
+func (*PartitionChangeRecord) Type() RecordType  { return PartitionChangeRecordType }
+func (*RemoveTopicRecord) Type() RecordType      { return RemoveTopicRecordType }
+func (*ConfigRecord) Type() RecordType           { return ConfigRecordType }
+func (*ProducerIdsRecord) Type() RecordType      { return ProducerIdsRecordType }
+func (*FenceBrokerRecord) Type() RecordType      { return FenceBrokerRecordType }
+func (*UnregisterBrokerRecord) Type() RecordType { return UnregisterBrokerRecordType }
+func (*UnfenceBrokerRecord) Type() RecordType    { return UnfenceBrokerRecordType }
 func (*BrokerRegistrationChangeRecord) Type() RecordType {
 	return BrokerRegistrationChangeRecordType
 }
@@ -203,11 +223,12 @@ func (*BrokerRegistrationChangeRecord) Type() RecordType {
 func (*ClusterIDRecord) version() uint16                { return 0 }
 func (*RegisterBrokerRecord) version() uint16           { return 1 }
 func (*TopicRecord) version() uint16                    { return 0 }
-func (*PartitionRecord) version() uint16                { return 1 }
-func (*PartitionChangeRecord) version() uint16          { return 1 }
+func (*PartitionRecord) version() uint16                { return 2 }
+func (*PartitionChangeRecord) version() uint16          { return 2 }
 func (*RemoveTopicRecord) version() uint16              { return 0 }
 func (*ConfigRecord) version() uint16                   { return 0 }
 func (*ProducerIdsRecord) version() uint16              { return 0 }
 func (*FenceBrokerRecord) version() uint16              { return 0 }
+func (*UnregisterBrokerRecord) version() uint16         { return 0 }
 func (*UnfenceBrokerRecord) version() uint16            { return 0 }
 func (*BrokerRegistrationChangeRecord) version() uint16 { return 0 }

@@ -95,6 +95,7 @@ func (c *conn) loop() error {
 		if err != nil {
 			return err
 		}
+		start := c.startTimer()
 		resp, h, err := c.handle(frame)
 		// The request's memory is free once handled: nothing a handler
 		// returns aliases it (kmsg's safe decoding copies strings).
@@ -102,15 +103,18 @@ func (c *conn) loop() error {
 			in = nil
 		}
 		if err != nil {
+			c.observe(h.Key, nil, err, start)
 			return err
 		}
 		if resp == nil {
+			c.observe(h.Key, nil, nil, start)
 			continue
 		}
 		if p, ok := resp.(*wire.Pending); ok || len(queue) > 0 {
-			queue = append(queue, queued{h: h, resp: resp, pending: p})
+			queue = append(queue, queued{h: h, resp: resp, pending: p, start: start})
 			continue
 		}
+		c.observe(h.Key, resp, nil, start)
 		if err := writeResponse(bw, h, resp); err != nil {
 			return err
 		}
@@ -122,6 +126,23 @@ type queued struct {
 	h       wire.Header
 	resp    kmsg.Response
 	pending *wire.Pending // nil: resp is ready
+	start   time.Time     // when the request was read (zero without an Observer)
+}
+
+// startTimer reads the clock for the Observer, and only for it.
+func (c *conn) startTimer() time.Time {
+	if c.srv.observer.Load() == nil {
+		return time.Time{}
+	}
+	return time.Now()
+}
+
+// observe reports an answered request to the Observer, if any. A request
+// read before the Observer was set (zero start) is not reported.
+func (c *conn) observe(key int16, resp kmsg.Response, err error, start time.Time) {
+	if r := c.srv.observer.Load(); r != nil && !start.IsZero() {
+		r.o.Observe(key, resp, err, time.Since(start))
+	}
 }
 
 // writeReady writes the queue's ready responses from its head. With wait
@@ -146,10 +167,12 @@ func (c *conn) writeReady(bw *bufio.Writer, queue []queued, wait bool) ([]queued
 			}
 			resp, err := q.pending.Result()
 			if err != nil {
+				c.observe(q.h.Key, nil, err, q.start)
 				return nil, err
 			}
 			q.resp = resp
 		}
+		c.observe(q.h.Key, q.resp, nil, q.start)
 		if q.resp != nil {
 			if err := writeResponse(bw, q.h, q.resp); err != nil {
 				return nil, err

@@ -8,7 +8,10 @@ import (
 	"net"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/strom-project/strom/internal/wire"
 )
@@ -20,6 +23,18 @@ type Options struct {
 	MaxConnectionsPerIP int           // max.connections.per.ip; 0 = unlimited
 	IdleTimeout         time.Duration // connections.max.idle.ms; 0 = none
 	Logger              *slog.Logger
+	// Observer, if set, sees every request once it is answered (metrics).
+	Observer Observer
+}
+
+// Observer sees each request a connection serves: its API key, the
+// response written (nil when none is sent), a non-nil err when the request
+// closed the connection instead, and the time from reading the request to
+// writing its response (an acks=all Produce's wait included). It runs on
+// the connection's goroutine, so it must be cheap and safe for concurrent
+// use; the response must not be kept.
+type Observer interface {
+	Observe(key int16, resp kmsg.Response, err error, elapsed time.Duration)
 }
 
 // Server owns the listeners and live connections. Its methods are safe for
@@ -35,6 +50,8 @@ type Server struct {
 	perIP     map[string]int
 	closed    bool
 	wg        sync.WaitGroup
+
+	observer atomic.Pointer[observerRef] // nil: no Observer
 }
 
 // New returns a server that serves nothing until Listen is called.
@@ -43,8 +60,19 @@ func New(opts Options) *Server {
 		opts.Logger = slog.Default()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{opts: opts, ctx: ctx, cancel: cancel, listeners: map[net.Listener]string{}, conns: map[*conn]struct{}{}, perIP: map[string]int{}}
+	s := &Server{opts: opts, ctx: ctx, cancel: cancel, listeners: map[net.Listener]string{}, conns: map[*conn]struct{}{}, perIP: map[string]int{}}
+	if opts.Observer != nil {
+		s.SetObserver(opts.Observer)
+	}
+	return s
 }
+
+// SetObserver replaces Options.Observer; requests already being served
+// when it is set are not observed.
+func (s *Server) SetObserver(o Observer) { s.observer.Store(&observerRef{o}) }
+
+// observerRef boxes an Observer for an atomic pointer.
+type observerRef struct{ o Observer }
 
 // Registry is the registry listeners serve by default.
 func (s *Server) Registry() *wire.Registry { return s.opts.Registry }

@@ -90,12 +90,13 @@ type walkStats struct {
 }
 
 // walkRecords checks that data holds exactly count well-formed records whose
-// offsetDeltas are 0..count-1, calling fn (if non-nil) for each; fn returning
-// false stops the walk early without error.
-func walkRecords(data []byte, count int32, fn func(*Record) bool) (walkStats, error) {
+// offsetDeltas are 0..count-1 (with gaps: strictly increasing), calling fn
+// (if non-nil) for each; fn returning false stops the walk early without error.
+func walkRecords(data []byte, count int32, gaps bool, fn func(*Record) bool) (walkStats, error) {
 	st := walkStats{minTimestampDelta: 1<<63 - 1, maxTimestampDelta: -1 << 63}
 	pos := 0
 	var r Record
+	var prevDelta int32
 	for i := int32(0); i < count; i++ {
 		n, next, ok := readVarint(data, pos)
 		if !ok || n < 0 || int(n) > len(data)-next {
@@ -105,7 +106,9 @@ func walkRecords(data []byte, count int32, fn func(*Record) bool) (walkStats, er
 		if err := parseRecord(data[next:pos], &r); err != nil {
 			return st, fmt.Errorf("record %d of %d: %w", i, count, err)
 		}
-		if r.OffsetDelta != i {
+		if gaps && r.OffsetDelta >= i && (i == 0 || r.OffsetDelta > prevDelta) {
+			prevDelta = r.OffsetDelta
+		} else if r.OffsetDelta != i {
 			return st, fmt.Errorf("%w: record %d has offsetDelta %d", ErrInvalidRecord, i, r.OffsetDelta)
 		}
 		st.minTimestampDelta = min(st.minTimestampDelta, r.TimestampDelta)

@@ -62,7 +62,7 @@ func Validate(batch []byte, lim Limits) (Info, error) {
 	if h.HasProducerID() && h.BaseSequence < 0 {
 		return info, fmt.Errorf("%w: producer %d with sequence %d", ErrInvalidRecord, h.ProducerID, h.BaseSequence)
 	}
-	st, err := walkBatch(batch, &h, lim, nil)
+	st, err := walkBatch(batch, &h, lim, false, nil)
 	if err != nil {
 		return info, err
 	}
@@ -73,7 +73,7 @@ func Validate(batch []byte, lim Limits) (Info, error) {
 
 // walkBatch walks the records of a batch whose header is h, decompressing
 // into a pooled buffer when needed.
-func walkBatch(batch []byte, h *Header, lim Limits, fn func(*Record) bool) (walkStats, error) {
+func walkBatch(batch []byte, h *Header, lim Limits, gaps bool, fn func(*Record) bool) (walkStats, error) {
 	body := batch[HeaderSize:]
 	if h.Compression() == CompressionNone {
 		// Each record takes at least 7 bytes (length, attributes,
@@ -82,7 +82,7 @@ func walkBatch(batch []byte, h *Header, lim Limits, fn func(*Record) bool) (walk
 		if int64(h.RecordCount) > int64(len(body))/7+1 {
 			return walkStats{}, fmt.Errorf("%w: %d records cannot fit in %d bytes", ErrInvalidRecord, h.RecordCount, len(body))
 		}
-		return walkRecords(body, h.RecordCount, fn)
+		return walkRecords(body, h.RecordCount, gaps, fn)
 	}
 	buf := getBuf()
 	defer putBuf(buf)
@@ -91,17 +91,19 @@ func walkBatch(batch []byte, h *Header, lim Limits, fn func(*Record) bool) (walk
 	if err != nil {
 		return walkStats{}, err
 	}
-	return walkRecords(out, h.RecordCount, fn)
+	return walkRecords(out, h.RecordCount, gaps, fn)
 }
 
 // ForEachRecord calls fn for each record of one batch (checking integrity
-// first, decompressing if needed), stopping when fn returns false. The Record
+// first, decompressing if needed), stopping when fn returns false. Unlike
+// Validate it accepts gaps in offsetDelta (strictly increasing): stored
+// batches rewritten by the log cleaner have them. The Record
 // passed to fn is reused and its slices are valid only during the call.
 func ForEachRecord(batch []byte, lim Limits, fn func(h *Header, r *Record) bool) error {
 	h, err := CheckIntegrity(batch)
 	if err != nil {
 		return err
 	}
-	_, err = walkBatch(batch, &h, lim, func(r *Record) bool { return fn(&h, r) })
+	_, err = walkBatch(batch, &h, lim, true, func(r *Record) bool { return fn(&h, r) })
 	return err
 }

@@ -318,6 +318,7 @@ func (p *Partition) alterDone(ch *isrChange, res *metadata.Partition, err error)
 	}
 	next := *st
 	next.ISR, next.PartitionEpoch = slices.Clone(res.ISR), res.PartitionEpoch
+	p.m.countISRChange(len(st.ISR), len(next.ISR))
 	p.state.Store(&next)
 	p.pending = nil
 	p.maximalISR = next.ISR

@@ -1,7 +1,6 @@
 package replica
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 
@@ -10,28 +9,35 @@ import (
 )
 
 // ResolveLogConfig maps topic configs (overrides, else broker synonyms,
-// else defaults) onto storage.LogConfig.
-func ResolveLogConfig(b *config.Broker, overrides map[string]string) storage.LogConfig {
+// else defaults) onto storage.LogConfig. b is the broker configuration:
+// *config.Dynamic for the dynamic broker configs of an image, or
+// *config.Broker for the static ones alone.
+func ResolveLogConfig(b config.Resolver, overrides map[string]string) storage.LogConfig {
 	get := func(name string) string { v, _, _ := b.TopicValue(name, overrides); return v }
 	num := func(name string) int64 { n, _ := strconv.ParseInt(get(name), 10, 64); return n }
 	tt := storage.CreateTime
 	if get("message.timestamp.type") == "LogAppendTime" {
 		tt = storage.LogAppendTime
 	}
-	retentionMs, retentionBytes := num("retention.ms"), num("retention.bytes")
-	if !slices.ContainsFunc(strings.Split(get("cleanup.policy"), ","), func(p string) bool { return strings.TrimSpace(p) == "delete" }) {
-		// Kafka deletes segments by time or size only under the "delete"
-		// policy; a compact-only topic (__consumer_offsets) keeps them for
-		// the cleaner, which Strom does not have yet, so nothing is lost.
-		retentionMs, retentionBytes = -1, -1
+	// Under a compact-only policy storage skips time/size retention itself
+	// (Kafka's config.delete); the cleaner compacts instead.
+	var policy storage.CleanupPolicy
+	for _, p := range strings.Split(get("cleanup.policy"), ",") {
+		switch strings.TrimSpace(p) {
+		case "delete":
+			policy |= storage.CleanupDelete
+		case "compact":
+			policy |= storage.CleanupCompact
+		}
 	}
+	ratio, _ := strconv.ParseFloat(get("min.cleanable.dirty.ratio"), 64)
 	return storage.LogConfig{
 		SegmentBytes:           num("segment.bytes"),
 		SegmentMs:              num("segment.ms"),
 		SegmentIndexBytes:      int32(num("segment.index.bytes")),
 		IndexIntervalBytes:     int32(num("index.interval.bytes")),
-		RetentionMs:            retentionMs,
-		RetentionBytes:         retentionBytes,
+		RetentionMs:            num("retention.ms"),
+		RetentionBytes:         num("retention.bytes"),
 		FlushMessages:          num("flush.messages"),
 		FlushMs:                num("flush.ms"),
 		MaxMessageBytes:        int32(num("max.message.bytes")),
@@ -41,13 +47,18 @@ func ResolveLogConfig(b *config.Broker, overrides map[string]string) storage.Log
 		FileDeleteDelayMs:      num("file.delete.delay.ms"),
 		Preallocate:            get("preallocate") == "true",
 		ProducerIDExpirationMs: b.Int("producer.id.expiration.ms"),
+		CleanupPolicy:          policy,
+		MinCleanableDirtyRatio: ratio,
+		MinCompactionLagMs:     num("min.compaction.lag.ms"),
+		MaxCompactionLagMs:     num("max.compaction.lag.ms"),
+		DeleteRetentionMs:      num("delete.retention.ms"),
 		Complete:               true,
 	}
 }
 
 // ResolveMinISR is a topic's min.insync.replicas: its override, else the
 // broker's min.insync.replicas, else 1.
-func ResolveMinISR(b *config.Broker, overrides map[string]string) int32 {
+func ResolveMinISR(b config.Resolver, overrides map[string]string) int32 {
 	v, _, _ := b.TopicValue("min.insync.replicas", overrides)
 	n, err := strconv.ParseInt(v, 10, 32)
 	if err != nil || n < 1 {

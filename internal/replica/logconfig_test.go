@@ -34,11 +34,14 @@ func TestResolveLogConfig(t *testing.T) {
 	if d := ResolveLogConfig(b, nil); d.RetentionMs != 2*3600*1000 {
 		t.Errorf("retention.ms from log.retention.hours=2: %d", d.RetentionMs)
 	}
-	// Time and size retention apply only under the delete policy.
-	for policy, kept := range map[string]bool{"compact": true, "compact,delete": false, "delete": false} {
-		c := ResolveLogConfig(b, map[string]string{"cleanup.policy": policy, "retention.bytes": "1000"})
-		if got := c.RetentionMs == -1 && c.RetentionBytes == -1; got != kept {
-			t.Errorf("cleanup.policy=%s: retention.ms %d retention.bytes %d", policy, c.RetentionMs, c.RetentionBytes)
+	// The policy reaches storage, which applies time and size retention
+	// only under "delete" and compacts under "compact".
+	for policy, want := range map[string]storage.CleanupPolicy{
+		"compact": storage.CleanupCompact, "compact,delete": storage.CleanupCompact | storage.CleanupDelete, "delete": storage.CleanupDelete,
+	} {
+		c := ResolveLogConfig(b, map[string]string{"cleanup.policy": policy, "min.cleanable.dirty.ratio": "0.01", "delete.retention.ms": "5"})
+		if c.CleanupPolicy != want || c.MinCleanableDirtyRatio != 0.01 || c.DeleteRetentionMs != 5 || c.MaxCompactionLagMs <= 0 {
+			t.Errorf("cleanup.policy=%s: %+v", policy, c)
 		}
 	}
 }

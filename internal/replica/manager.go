@@ -37,6 +37,8 @@ type Manager struct {
 	fetchMu  sync.Mutex
 	fetchers map[fetcherKey]*fetcher
 
+	isrShrinks, isrExpands atomic.Int64 // committed ISR changes this broker proposed (metrics)
+
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
 	goMu   sync.Mutex // orders goroutine starts before Close's wait
@@ -127,6 +129,24 @@ func (m *Manager) Partitions() []*Partition {
 	return out
 }
 
+// ISRChanges counts the ISR shrinks and expansions this broker proposed as
+// leader and the controller committed (Kafka's IsrShrinksPerSec and
+// IsrExpandsPerSec), whether the AlterPartition answer or the metadata
+// image brought the commit first; changes the controller makes on its own
+// (fencing, controlled shutdown) are not counted.
+func (m *Manager) ISRChanges() (shrinks, expands int64) {
+	return m.isrShrinks.Load(), m.isrExpands.Load()
+}
+
+func (m *Manager) countISRChange(before, after int) {
+	switch {
+	case after < before:
+		m.isrShrinks.Add(1)
+	case after > before:
+		m.isrExpands.Add(1)
+	}
+}
+
 // TopicName maps a topic id to its name, if hosted here.
 func (m *Manager) TopicName(id metadata.Uuid) (string, bool) {
 	m.mu.RLock()
@@ -167,8 +187,13 @@ func (m *Manager) Apply(prev, next *metadata.Image) {
 			}
 		}
 	}
+	dyn := m.dynamicConfig(next)
+	// A dynamic broker config (this broker's or the cluster default) can be
+	// the value of any topic's config: re-resolve every topic when one
+	// changes.
+	brokerChanged := m.brokerConfigsChanged(prev, next)
 	for name, t := range next.Topics {
-		changed := configsChanged(prev, next, name)
+		changed := brokerChanged || configsChanged(prev, next, name)
 		var cfg *storage.LogConfig
 		ps := m.parts[name]
 		for _, st := range t.Partitions {
@@ -181,7 +206,7 @@ func (m *Manager) Apply(prev, next *metadata.Image) {
 			p := ps[st.Partition]
 			if p == nil || changed {
 				if cfg == nil {
-					c := m.LogConfig(next, name)
+					c := ResolveLogConfig(dyn, topicConfigs(next, name))
 					cfg = &c
 				}
 			}
@@ -193,11 +218,11 @@ func (m *Manager) Apply(prev, next *metadata.Image) {
 				}
 				p = &Partition{Topic: name, TopicID: t.ID, Index: st.Partition, Internal: t.Internal, Log: lg,
 					nodeID: m.nodeID, m: m, leaderEpochStart: -1}
-				p.minISR.Store(m.minISR(next, name))
+				p.minISR.Store(ResolveMinISR(dyn, topicConfigs(next, name)))
 				ps[st.Partition] = p
 			} else if changed {
 				p.Log.SetConfig(*cfg)
-				p.minISR.Store(m.minISR(next, name))
+				p.minISR.Store(ResolveMinISR(dyn, topicConfigs(next, name)))
 			}
 			p.applyState(st, next)
 		}
@@ -217,30 +242,37 @@ func (m *Manager) removeLocked(p *Partition) {
 }
 
 func configsChanged(prev, next *metadata.Image, topic string) bool {
-	if prev == nil {
-		return true
-	}
-	r := metadata.ConfigResource{Type: metadata.TopicResource, Name: topic}
-	a, b := prev.Configs[r], next.Configs[r]
-	if len(a) != len(b) {
-		return true
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return true
-		}
-	}
-	return false
+	return prev == nil || resourceChanged(prev, next, metadata.ConfigResource{Type: metadata.TopicResource, Name: topic})
 }
 
-// LogConfig resolves a topic's storage configuration from its overrides and
-// the broker's defaults.
+// brokerConfigsChanged reports whether this broker's dynamic configs or
+// the cluster-wide dynamic defaults differ between the images.
+func (m *Manager) brokerConfigsChanged(prev, next *metadata.Image) bool {
+	return prev == nil ||
+		resourceChanged(prev, next, metadata.ConfigResource{Type: metadata.BrokerResource}) ||
+		resourceChanged(prev, next, metadata.ConfigResource{Type: metadata.BrokerResource, Name: metadata.BrokerConfigName(m.nodeID)})
+}
+
+func resourceChanged(prev, next *metadata.Image, r metadata.ConfigResource) bool {
+	return !maps.Equal(prev.Configs[r], next.Configs[r])
+}
+
+func topicConfigs(im *metadata.Image, topic string) map[string]string {
+	return im.Configs[metadata.ConfigResource{Type: metadata.TopicResource, Name: topic}]
+}
+
+// dynamicConfig is this broker's configuration as of im: the static
+// configuration under im's dynamic broker configs.
+func (m *Manager) dynamicConfig(im *metadata.Image) *config.Dynamic {
+	return m.cfg.Dynamic(
+		im.Configs[metadata.ConfigResource{Type: metadata.BrokerResource, Name: metadata.BrokerConfigName(m.nodeID)}],
+		im.Configs[metadata.ConfigResource{Type: metadata.BrokerResource}])
+}
+
+// LogConfig resolves a topic's storage configuration from its overrides,
+// the dynamic broker configs and the broker's static configuration.
 func (m *Manager) LogConfig(im *metadata.Image, topic string) storage.LogConfig {
-	return ResolveLogConfig(m.cfg, im.Configs[metadata.ConfigResource{Type: metadata.TopicResource, Name: topic}])
-}
-
-func (m *Manager) minISR(im *metadata.Image, topic string) int32 {
-	return ResolveMinISR(m.cfg, im.Configs[metadata.ConfigResource{Type: metadata.TopicResource, Name: topic}])
+	return ResolveLogConfig(m.dynamicConfig(im), topicConfigs(im, topic))
 }
 
 // isrEligible is Kafka's isReplicaIsrEligible under KRaft: the broker is

@@ -224,6 +224,8 @@ func (p *Partition) applyState(st *metadata.Partition, im *metadata.Image) {
 		if !slices.Equal(p.pending.isr, st.ISR) {
 			p.m.logger.Info("dropping in-flight ISR change: partition state moved", "partition", p.String(),
 				"proposed", p.pending.isr, "isr", st.ISR, "partition_epoch", st.PartitionEpoch)
+		} else if cur != nil {
+			p.m.countISRChange(len(cur.ISR), len(st.ISR)) // committed; alterDone will find it stale
 		}
 		p.pending = nil
 	}

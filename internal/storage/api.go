@@ -52,12 +52,36 @@ type LogConfig struct {
 	// ProducerIDExpirationMs is producer.id.expiration.ms (default 1 day):
 	// idle producers' dedupe state is dropped after it.
 	ProducerIDExpirationMs int64
+	// CleanupPolicy is cleanup.policy; zero means delete.
+	CleanupPolicy CleanupPolicy
+	// MinCleanableDirtyRatio is min.cleanable.dirty.ratio (default 0.5).
+	MinCleanableDirtyRatio float64
+	MinCompactionLagMs     int64 // min.compaction.lag.ms, default 0
+	MaxCompactionLagMs     int64 // max.compaction.lag.ms, default MaxInt64
+	// DeleteRetentionMs is delete.retention.ms (default 1 day): how long
+	// tombstones survive after the cleaner first saw them (KIP-534).
+	DeleteRetentionMs int64
 	// Complete says every field was resolved from configs (the broker
 	// always does): zero then means zero (file.delete.delay.ms=0,
 	// retention.ms=0 and flush.ms=0 are legal in Kafka). Without it, zero
 	// fields take Kafka's defaults, which suits partial literals in tests.
 	Complete bool
 }
+
+// CleanupPolicy is cleanup.policy as bits, so "compact,delete" is both.
+// Persisted nowhere, but numbered explicitly anyway.
+type CleanupPolicy uint8
+
+const (
+	CleanupDelete  CleanupPolicy = 1
+	CleanupCompact CleanupPolicy = 2
+)
+
+// Compact reports whether the log is cleaned (compacted).
+func (c *LogConfig) Compact() bool { return c.CleanupPolicy&CleanupCompact != 0 }
+
+// Delete reports whether retention.ms / retention.bytes delete segments.
+func (c *LogConfig) Delete() bool { return c.CleanupPolicy&CleanupDelete != 0 }
 
 // Options for opening a Log.
 type Options struct {

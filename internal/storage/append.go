@@ -79,12 +79,34 @@ func (l *Log) splitAndValidate(records []byte, origin AppendOrigin, cfg *LogConf
 		if origin == AppendClient && p.h.IsControl() {
 			return nil, fmt.Errorf("%w: clients may not write control batches", ErrInvalidRecord)
 		}
+		if origin != AppendReplication && cfg.Compact() && !p.h.IsControl() {
+			if err := checkKeys(p.b, lim); err != nil {
+				return nil, err
+			}
+		}
 		out = append(out, p)
 	}
 	if it.Err != nil {
 		return nil, mapRecordError(it.Err)
 	}
 	return out, nil
+}
+
+// checkKeys rejects a batch with a record without a key: the cleaner could
+// never tell which value it is the latest of (Kafka's LogValidator).
+func checkKeys(batch []byte, lim record.Limits) error {
+	missing := false
+	err := record.ForEachRecord(batch, lim, func(_ *record.Header, r *record.Record) bool {
+		missing = r.Key == nil
+		return !missing
+	})
+	if err != nil {
+		return mapRecordError(err)
+	}
+	if missing {
+		return fmt.Errorf("%w: Compacted topic cannot accept message without key", ErrInvalidRecord)
+	}
+	return nil
 }
 
 func mapRecordError(err error) error {

@@ -12,6 +12,8 @@ const (
 	DefaultMaxMessageBytes        = 1048588
 	DefaultFileDeleteDelayMs      = 60000
 	DefaultProducerIDExpirationMs = 86400000
+	DefaultDeleteRetentionMs      = 86400000
+	DefaultMinCleanableDirtyRatio = 0.5
 )
 
 // DefaultLogConfig is Kafka's broker defaults.
@@ -31,6 +33,10 @@ func DefaultLogConfig() LogConfig {
 		TimestampAfterMaxMs:    math.MaxInt64,
 		FileDeleteDelayMs:      DefaultFileDeleteDelayMs,
 		ProducerIDExpirationMs: DefaultProducerIDExpirationMs,
+		CleanupPolicy:          CleanupDelete,
+		MinCleanableDirtyRatio: DefaultMinCleanableDirtyRatio,
+		MaxCompactionLagMs:     math.MaxInt64,
+		DeleteRetentionMs:      DefaultDeleteRetentionMs,
 	}
 }
 
@@ -39,6 +45,9 @@ func DefaultLogConfig() LogConfig {
 // setting for these fields; -1 keeps its Kafka meaning where it has one
 // (retention.ms/bytes: unlimited), and FileDeleteDelayMs < 0 means 0.
 func (c LogConfig) normalized() LogConfig {
+	if c.CleanupPolicy == 0 {
+		c.CleanupPolicy = CleanupDelete
+	}
 	if c.Complete {
 		return c
 	}
@@ -57,6 +66,11 @@ func (c LogConfig) normalized() LogConfig {
 	set(&c.TimestampBeforeMaxMs, d.TimestampBeforeMaxMs)
 	set(&c.TimestampAfterMaxMs, d.TimestampAfterMaxMs)
 	set(&c.ProducerIDExpirationMs, d.ProducerIDExpirationMs)
+	set(&c.MaxCompactionLagMs, d.MaxCompactionLagMs)
+	set(&c.DeleteRetentionMs, d.DeleteRetentionMs)
+	if c.MinCleanableDirtyRatio <= 0 {
+		c.MinCleanableDirtyRatio = d.MinCleanableDirtyRatio
+	}
 	switch {
 	case c.FileDeleteDelayMs == 0:
 		c.FileDeleteDelayMs = d.FileDeleteDelayMs

@@ -8,6 +8,7 @@
 //	  recovery-point-offset-checkpoint     "0\n<n>\n<topic> <partition> <offset>\n"...
 //	  log-start-offset-checkpoint          same format
 //	  replication-offset-checkpoint        same format: high watermarks
+//	  cleaner-offset-checkpoint            same format: first dirty offsets (compaction)
 //	  <topic>-<partition>/
 //	    00000000000000000000.log           record batches, byte for byte as produced
 //	    00000000000000000000.index         sparse offset index
@@ -44,6 +45,12 @@
 // invalid batch; segments below it are trusted (their indexes are checked
 // lazily and rebuilt if implausible). A roll flushes the previous segment in
 // the background, so at most about one segment is scanned at startup.
+//
+// # Log cleaner
+//
+// Compacted logs (cleanup.policy=compact) are cleaned in the background:
+// see cleaner.go for a round, cleaner_swap.go for the crash-safe swap
+// (*.cleaned → *.swap → final names) that recovery completes.
 //
 // # File I/O
 //

@@ -44,6 +44,15 @@ type Log struct {
 	closedFiles   atomic.Bool   // segment files closed: nothing left to sync
 	done          chan struct{} // closed by Close/Delete: cuts delays short
 
+	// truncatedTo is the lowest offset truncated to since the cleaner last
+	// looked (-1: none); cleanGen changes on every truncation, so a
+	// cleaning round that raced one does not swap in stale segments.
+	truncatedTo atomic.Int64
+	cleanGen    atomic.Int64
+	// cleanerHook, when set (tests), runs at each step of a segment swap;
+	// an error stops the swap there as a crash would.
+	cleanerHook func(step string) error
+
 	epochs *epochCache
 	gc     groupCommit
 
@@ -65,6 +74,7 @@ func Open(opts Options) (*Log, error) {
 	cfg := opts.Config.normalized()
 	l := &Log{dir: opts.Dir, fs: opts.FS, now: opts.Now, producers: producerStates{}, waitCh: make(chan struct{}), done: make(chan struct{})}
 	l.tp, _ = parseTopicPartition(filepath.Base(opts.Dir))
+	l.truncatedTo.Store(-1)
 	l.logger = opts.Logger.With("partition", filepath.Base(opts.Dir))
 	l.cfg.Store(&cfg)
 	l.gc.cond = sync.NewCond(&l.gc.mu)

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,6 +32,8 @@ type ManagerOptions struct {
 	// replica.high.watermark.checkpoint.interval.ms (5 s): how often every
 	// log's high watermark is written to replication-offset-checkpoint.
 	HighWatermarkCheckpointInterval time.Duration
+	// Cleaner configures the log cleaner (log.cleaner.*).
+	Cleaner CleanerOptions
 }
 
 func (o *ManagerOptions) setDefaults() {
@@ -55,16 +58,19 @@ func (o *ManagerOptions) setDefaults() {
 	if o.HighWatermarkCheckpointInterval <= 0 {
 		o.HighWatermarkCheckpointInterval = 5 * time.Second
 	}
+	o.Cleaner.setDefaults()
 }
 
 // logDir is the state of one log.dirs entry.
 type logDir struct {
 	path           string
-	clean          bool // held a clean-shutdown marker at startup
+	clean          bool  // held a clean-shutdown marker at startup
+	previousEpoch  int64 // the broker epoch in that marker, -1 if none (clean_shutdown.go)
 	recoveryPoints map[TopicPartition]int64
 	startOffsets   map[TopicPartition]int64
 	highWatermarks map[TopicPartition]int64
-	onDisk         map[TopicPartition]bool // partition directories present
+	cleanerOffsets map[TopicPartition]int64 // cleaner-offset-checkpoint
+	onDisk         map[TopicPartition]bool  // partition directories present
 }
 
 // Manager owns every partition log under log.dirs (Kafka's LogManager):
@@ -82,6 +88,10 @@ type Manager struct {
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	started bool
+
+	brokerEpoch atomic.Int64 // written to the clean-shutdown marker (clean_shutdown.go)
+
+	cleaning map[TopicPartition]bool // mu: logs a cleaner thread holds
 }
 
 // NewManager reads (and removes) the clean-shutdown marker and the checkpoints.
@@ -95,7 +105,8 @@ func NewManagerWithOptions(dirs []string, opts ManagerOptions) (*Manager, error)
 	if len(dirs) == 0 {
 		return nil, errors.New("storage: no log dirs")
 	}
-	m := &Manager{opts: opts, logs: map[TopicPartition]*Log{}, where: map[TopicPartition]*logDir{}, stop: make(chan struct{})}
+	m := &Manager{opts: opts, logs: map[TopicPartition]*Log{}, where: map[TopicPartition]*logDir{}, stop: make(chan struct{}),
+		cleaning: map[TopicPartition]bool{}}
 	for _, d := range dirs {
 		ld, err := m.openDir(d)
 		if err != nil {
@@ -117,10 +128,11 @@ func (m *Manager) openDir(path string) (*logDir, error) {
 	if err := fsys.MkdirAll(path, 0o755); err != nil {
 		return nil, fmt.Errorf("%w: create log dir %s: %v", ErrStorage, path, err)
 	}
-	ld := &logDir{path: path, onDisk: map[TopicPartition]bool{}}
+	ld := &logDir{path: path, onDisk: map[TopicPartition]bool{}, previousEpoch: -1}
 	marker := filepath.Join(path, cleanShutdownFile)
 	if _, err := fsys.Stat(marker); err == nil {
 		ld.clean = true
+		ld.previousEpoch = readCleanShutdown(fsys, marker)
 		// Removed now, so a crash from here on is detected next start.
 		if err := fsys.Remove(marker); err != nil {
 			return nil, fmt.Errorf("%w: remove %s: %v", ErrStorage, marker, err)
@@ -136,6 +148,10 @@ func (m *Manager) openDir(path string) (*logDir, error) {
 	}
 	if ld.startOffsets, err = m.readOffsetCheckpoint(filepath.Join(path, logStartOffsetCheckpointFile)); err != nil {
 		ld.startOffsets = map[TopicPartition]int64{}
+	}
+	if ld.cleanerOffsets, err = m.readOffsetCheckpoint(filepath.Join(path, cleanerCheckpointFile)); err != nil {
+		// Kafka too starts over: every compacted log is cleaned from its start.
+		ld.cleanerOffsets = map[TopicPartition]int64{}
 	}
 	if ld.highWatermarks, err = m.readOffsetCheckpoint(filepath.Join(path, replicationOffsetCheckpointFile)); err != nil {
 		// Kafka starts such partitions at HW 0: the replica layer moves it
@@ -273,6 +289,12 @@ func (m *Manager) Remove(topic string, partition int32) error {
 	delete(ld.recoveryPoints, tp)
 	delete(ld.startOffsets, tp)
 	delete(ld.highWatermarks, tp)
+	if _, ok := ld.cleanerOffsets[tp]; ok {
+		delete(ld.cleanerOffsets, tp)
+		if err := m.writeCleanerCheckpointLocked(ld); err != nil {
+			m.opts.Logger.Warn("updating cleaner checkpoint", "err", err)
+		}
+	}
 	src := partitionDir(ld.path, tp)
 	var id [8]byte
 	rand.Read(id[:])
@@ -310,6 +332,7 @@ func (m *Manager) Start() {
 	m.started = true
 	m.wg.Add(1)
 	go m.loop()
+	m.startCleaners()
 }
 
 func (m *Manager) loop() {
@@ -458,7 +481,7 @@ func (m *Manager) Close() error {
 		return errors.Join(errs...)
 	}
 	for _, ld := range m.dirs {
-		if err := writeFileAtomic(m.opts.FS, ld.path, filepath.Join(ld.path, cleanShutdownFile), nil); err != nil {
+		if err := writeFileAtomic(m.opts.FS, ld.path, filepath.Join(ld.path, cleanShutdownFile), encodeCleanShutdown(m.brokerEpoch.Load())); err != nil {
 			errs = append(errs, fmt.Errorf("%w: clean-shutdown marker: %v", ErrStorage, err))
 		}
 	}

@@ -78,8 +78,31 @@ func (l *Log) load(opts Options) error {
 }
 
 // cleanDirAndListSegments removes leftovers of interrupted operations
-// (*.deleted, *.tmp, *.cleaned, *.swap) and returns segment base offsets.
+// (*.deleted, *.tmp, *.cleaned), completes interrupted cleaner swaps
+// (*.log.swap, see cleaner_swap.go) and returns segment base offsets.
 func (l *Log) cleanDirAndListSegments() ([]int64, error) {
+	var swaps []int64
+	bases, err := l.listDir(func(name string) {
+		if b, ok := parseOffsetName(name, logSuffix+swapSuffix); ok {
+			swaps = append(swaps, b)
+		}
+	})
+	if err != nil || len(swaps) == 0 {
+		return bases, err
+	}
+	sort.Slice(swaps, func(i, j int) bool { return swaps[i] < swaps[j] })
+	for _, b := range swaps {
+		if err := l.completeSwap(b, bases); err != nil {
+			return nil, err
+		}
+	}
+	return l.listDir(nil)
+}
+
+// listDir removes leftovers and returns the .log base offsets, ascending;
+// swap sees *.swap names. A *.swap without its .log.swap (an index whose
+// log did not get that far) is removed too, once no swap is pending.
+func (l *Log) listDir(swap func(name string)) ([]int64, error) {
 	ents, err := l.fs.ReadDir(l.dir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: list %s: %v", ErrStorage, l.dir, err)
@@ -88,6 +111,8 @@ func (l *Log) cleanDirAndListSegments() ([]int64, error) {
 	for _, e := range ents {
 		name := e.Name()
 		switch {
+		case strings.HasSuffix(name, swapSuffix) && swap != nil:
+			swap(name) // kept for completeSwap
 		case strings.HasSuffix(name, deletedSuffix), strings.HasSuffix(name, ".tmp"),
 			strings.HasSuffix(name, cleanedSuffix), strings.HasSuffix(name, swapSuffix):
 			l.fs.Remove(l.dir + "/" + name)

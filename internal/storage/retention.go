@@ -49,6 +49,14 @@ func (l *Log) DeleteOldSegments() (int, error) {
 	now := l.now().UnixMilli()
 	l.expireProducersLocked(now, cfg)
 	n := l.deleteWhileLocked(func(s *segment, next int64, _ int64) bool { return next <= l.lso.Load() })
+	if !cfg.Delete() {
+		// A compact-only log keeps every segment for the cleaner (Kafka:
+		// only segments below the log start offset go).
+		if n > 0 {
+			l.deleteSnapshots(func(o int64) bool { return o < l.segments[0].base })
+		}
+		return n, nil
+	}
 	if cfg.RetentionMs >= 0 {
 		expired := func(s *segment, _ int64, _ int64) bool { return now-s.largestTimestamp() > cfg.RetentionMs }
 		if l.allExpiredLocked(expired) {
@@ -120,6 +128,15 @@ func (l *Log) deleteWhileLocked(pred func(s *segment, next int64, hw int64) bool
 	if err := l.maybeIncrementLogStartOffsetLocked(newStart); err != nil {
 		l.logger.Error("moving log start offset", "offset", newStart, "err", err)
 	}
+	l.scheduleDeleteLocked(doomed)
+	l.logger.Info("deleted log segments", "count", k, "log_start_offset", l.lso.Load())
+	return k
+}
+
+// scheduleDeleteLocked renames segments already unlinked from l.segments
+// to *.deleted and removes them after file.delete.delay.ms (retention and
+// the cleaner's swap).
+func (l *Log) scheduleDeleteLocked(doomed []*segment) {
 	for _, s := range doomed {
 		s.renameDeleted()
 	}
@@ -142,8 +159,6 @@ func (l *Log) deleteWhileLocked(pred func(s *segment, next int64, hw int64) bool
 			s.remove()
 		}
 	}()
-	l.logger.Info("deleted log segments", "count", k, "log_start_offset", l.lso.Load())
-	return k
 }
 
 // expireProducersLocked drops producers idle longer than

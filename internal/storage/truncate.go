@@ -23,6 +23,7 @@ func (l *Log) TruncateTo(offset int64) error {
 		}
 		return nil
 	}
+	l.noteTruncation(offset)
 	if offset <= l.segments[0].base || offset < l.lso.Load() {
 		return l.truncateFullyLocked(max(offset, 0))
 	}
@@ -96,6 +97,18 @@ func (l *Log) afterTruncateLocked(newLEO int64) error {
 	return nil
 }
 
+// noteTruncation tells the cleaner: its checkpoint may be past offset now,
+// and an in-flight round must not swap.
+func (l *Log) noteTruncation(offset int64) {
+	l.cleanGen.Add(1)
+	for {
+		cur := l.truncatedTo.Load()
+		if cur >= 0 && cur <= offset || l.truncatedTo.CompareAndSwap(cur, offset) {
+			return
+		}
+	}
+}
+
 // TruncateFullyAndStartAt empties the log and restarts it at offset (a
 // follower whose fetch offset fell below the leader's log start).
 func (l *Log) TruncateFullyAndStartAt(offset int64) error {
@@ -108,6 +121,7 @@ func (l *Log) TruncateFullyAndStartAt(offset int64) error {
 }
 
 func (l *Log) truncateFullyLocked(offset int64) error {
+	l.noteTruncation(offset)
 	cfg := l.config()
 	var prealloc int64
 	if cfg.Preallocate {

@@ -2,6 +2,7 @@ package testcluster
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +24,12 @@ import (
 type Options struct {
 	// Nodes is the number of nodes, node.id 1..Nodes; default 3.
 	Nodes int
+	// Voters is how many of the nodes (the first ones) are metadata
+	// quorum voters; the others are broker-only observers. Default: all.
+	Voters int
+	// DedicatedControllers makes the voters controller-only
+	// (process.roles=controller); the other nodes are the brokers.
+	DedicatedControllers bool
 	// Overrides are settings for every node, applied after the generated
 	// server.properties (later wins): the contract of package layout and
 	// log.segment.bytes=8388608. Lower failover timeouts here, e.g.
@@ -77,6 +84,11 @@ func Start(t testing.TB, opts Options) *Cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if opts.Voters > 0 || opts.DedicatedControllers {
+		if err := plan.SetRoles(cmp.Or(opts.Voters, opts.Nodes), opts.DedicatedControllers); err != nil {
+			t.Fatal(err)
+		}
+	}
 	settings := map[string]string{"log.segment.bytes": "8388608"}
 	maps.Copy(settings, opts.Overrides)
 	c := &Cluster{t: t, opts: opts, plan: plan}
@@ -130,7 +142,7 @@ func (c *Cluster) start(ctx context.Context, i int) error {
 	return nil
 }
 
-// Bootstrap is every node's client address, in node order.
+// Bootstrap is every broker's client address, in node order.
 func (c *Cluster) Bootstrap() []string { return c.plan.Bootstrap() }
 
 // Broker returns node i's broker (node.id i+1), nil while it is stopped.

@@ -210,12 +210,12 @@ func waitAllBrokers(t *testing.T, c *Cluster, cl *kgo.Client) {
 		if err != nil {
 			return err
 		}
-		if len(resp.Brokers) != len(c.nodes) {
+		if len(resp.Brokers) != len(c.Bootstrap()) {
 			var ids []int32
 			for _, b := range resp.Brokers {
 				ids = append(ids, b.NodeID)
 			}
-			return fmt.Errorf("metadata lists brokers %v, want %d", ids, len(c.nodes))
+			return fmt.Errorf("metadata lists brokers %v, want %d", ids, len(c.Bootstrap()))
 		}
 		return nil
 	})

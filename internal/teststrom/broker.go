@@ -43,13 +43,14 @@ type Options struct {
 
 // Broker is one `strom serve` process, restartable on the same port and data
 // directory. Start, Stop, Kill and Restart must not be called concurrently;
-// Addr, ControllerAddr, NodeID, DataDir, Running, LogTail and LogContains
-// are safe at any time.
+// Addr, ControllerAddr, AdminAddr, NodeID, DataDir, Running, LogTail and
+// LogContains are safe at any time.
 type Broker struct {
 	opts           Options
 	id             int32
 	addr           string
 	controllerAddr string // "" for a single broker: no CONTROLLER listener
+	adminAddr      string // admin.listener: metrics and probes; "" when unknown
 	args           []string
 
 	// mu guards the assignment of cmd and exited, for Running; the
@@ -84,10 +85,15 @@ func Start(opts Options) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Broker{opts: opts, id: 1, addr: fmt.Sprintf("127.0.0.1:%d", port)}
+	adminPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	b := &Broker{opts: opts, id: 1, addr: fmt.Sprintf("127.0.0.1:%d", port), adminAddr: fmt.Sprintf("127.0.0.1:%d", adminPort)}
 	b.args = append([]string{"serve",
 		"--override", "log.dirs=" + b.DataDir(),
 		"--override", "listeners=PLAINTEXT://" + b.addr,
+		"--override", "admin.listener=" + b.adminAddr,
 		"--override", "node.id=1",
 		"--override", "log.segment.bytes=8388608",
 	}, overrideArgs(opts.Overrides)...)
@@ -158,6 +164,12 @@ func (b *Broker) Addr() string { return b.addr }
 // ControllerAddr is a cluster node's CONTROLLER (quorum) host:port; "" for
 // a broker from Start, which has no controller listener of its own.
 func (b *Broker) ControllerAddr() string { return b.controllerAddr }
+
+// AdminAddr is the admin listener's host:port (GET /metrics, /health,
+// /ready; package internal/metrics) of a broker from Start; "" for a
+// cluster node, whose admin listener is on a port of its own choosing.
+// An admin.listener override that changes it is not reflected here.
+func (b *Broker) AdminAddr() string { return b.adminAddr }
 
 // NodeID is the broker's node.id: 1 for a broker from Start.
 func (b *Broker) NodeID() int32 { return b.id }

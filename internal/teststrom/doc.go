@@ -20,6 +20,7 @@
 //		}
 //		t.Cleanup(func() { _ = b.Kill() })
 //		// ... talk to b.Addr() with any Kafka client ...
+//		// ... scrape http://b.AdminAddr()/metrics (internal/metrics/metricstest) ...
 //		if err := b.Kill(); err != nil { // SIGKILL: a crash
 //			t.Fatal(err)
 //		}

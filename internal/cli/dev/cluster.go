@@ -1,6 +1,7 @@
 package dev
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"os/signal"
@@ -22,9 +23,12 @@ const maxNodes = 16
 // clusterFlags are `strom dev cluster`'s flags.
 type clusterFlags struct {
 	nodes              int
+	voters             int
+	dedicated          bool
 	dir                string
 	basePort           int
 	controllerBasePort int
+	adminBasePort      int
 	overrides          []string
 	timeout            time.Duration
 }
@@ -37,6 +41,10 @@ func newClusterCommand() *cobra.Command {
 		Long: `Start a local cluster of --nodes nodes, each a "strom serve" child process
 that is both broker and metadata-quorum voter, on loopback ports: node N
 serves clients on --base-port+N-1 and the quorum on --controller-base-port+N-1.
+With --voters V only the first V nodes are voters and the others are
+broker-only nodes that follow the metadata log as observers; with
+--dedicated-controllers the V voters run as controllers only, as in a
+production KRaft cluster.
 Each node gets --dir/node-N/server.properties (Kafka's names; look inside)
 and keeps its data in --dir/node-N/data. Topics default to replication
 factor min(3, nodes); with 3 or more nodes min.insync.replicas is 2, so one
@@ -50,6 +58,7 @@ stops all nodes cleanly. Running the command again with the same --dir and
 		Example: `  strom dev cluster
   strom dev cluster --nodes 5 --dir /tmp/strom5 --base-port 29092 --controller-base-port 29192
   strom dev cluster --override num.partitions=6 --override log.retention.ms=3600000
+  strom dev cluster --nodes 6 --voters 3 --dedicated-controllers   # 3 controllers, 3 brokers
 
   # in another terminal, against the cluster:
   export STROM_BROKERS=127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094
@@ -74,10 +83,13 @@ stops all nodes cleanly. Running the command again with the same --dir and
 		},
 	}
 	fs := cmd.Flags()
-	fs.IntVarP(&f.nodes, "nodes", "n", 3, "number of nodes (1-16), each broker and controller")
+	fs.IntVarP(&f.nodes, "nodes", "n", 3, "number of nodes (1-16)")
+	fs.IntVar(&f.voters, "voters", 0, "how many nodes (the first ones) are metadata quorum voters; the rest are broker-only observers (default: all)")
+	fs.BoolVar(&f.dedicated, "dedicated-controllers", false, "run the voters as controllers only (process.roles=controller); the other nodes are the brokers")
 	fs.StringVar(&f.dir, "dir", "./strom-dev", "directory of the nodes' configuration, data and logs; reused by the next run")
 	fs.IntVar(&f.basePort, "base-port", 9092, "client port of node 1; node N uses base-port+N-1")
 	fs.IntVar(&f.controllerBasePort, "controller-base-port", 19093, "quorum (CONTROLLER listener) port of node 1; node N uses this+N-1")
+	fs.IntVar(&f.adminBasePort, "admin-base-port", 9644, "admin listener (/metrics, /health, /ready) of node 1; node N uses this+N-1; 0 picks free ports")
 	fs.StringArrayVar(&f.overrides, "override", nil, "set a config on every node, key=value (repeatable), as strom serve --override")
 	fs.DurationVar(&f.timeout, "timeout", time.Minute, "how long to wait for every node to answer")
 	return cmd
@@ -103,7 +115,7 @@ func (f clusterFlags) plan() (layout.Cluster, map[string]string, error) {
 		// gigabyte of disk per partition replica.
 		"log.segment.bytes": "8388608",
 	}
-	if f.nodes >= 3 {
+	if brokers := f.brokers(); brokers >= 3 {
 		settings["min.insync.replicas"] = "2"
 	}
 	for _, o := range f.overrides {
@@ -124,6 +136,13 @@ func (f clusterFlags) plan() (layout.Cluster, map[string]string, error) {
 	if err != nil {
 		return layout.Cluster{}, nil, err
 	}
+	plan.SetAdminPorts(f.adminBasePort)
+	if f.voters != 0 || f.dedicated {
+		if err := plan.SetRoles(cmp.Or(f.voters, f.nodes), f.dedicated); err != nil {
+			return layout.Cluster{}, nil, fmt.Errorf("--voters %d --dedicated-controllers=%v with --nodes %d: want 1 to %d voters and at least one broker",
+				cmp.Or(f.voters, f.nodes), f.dedicated, f.nodes, f.nodes)
+		}
+	}
 	for i, n := range plan.Nodes {
 		if _, err := config.New(plan.Properties(i, settings)); err != nil {
 			return layout.Cluster{}, nil, fmt.Errorf("node %d: %w", n.ID, err)
@@ -132,20 +151,35 @@ func (f clusterFlags) plan() (layout.Cluster, map[string]string, error) {
 	return plan, settings, nil
 }
 
+// brokers is the number of nodes with the broker role.
+func (f clusterFlags) brokers() int {
+	if f.dedicated {
+		return f.nodes - cmp.Or(f.voters, f.nodes)
+	}
+	return f.nodes
+}
+
 // checkPorts rejects port ranges that leave 1..65535 or overlap.
 func (f clusterFlags) checkPorts() error {
 	last := func(base int) int { return base + f.nodes - 1 }
-	for _, p := range []struct {
+	type portFlag struct {
 		flag string
 		base int
-	}{{"--base-port", f.basePort}, {"--controller-base-port", f.controllerBasePort}} {
+	}
+	flags := []portFlag{{"--base-port", f.basePort}, {"--controller-base-port", f.controllerBasePort}}
+	if f.adminBasePort != 0 {
+		flags = append(flags, portFlag{"--admin-base-port", f.adminBasePort})
+	}
+	for i, p := range flags {
 		if p.base < 1 || last(p.base) > 65535 {
 			return fmt.Errorf("%s %d: %d nodes need ports %d-%d, within 1-65535", p.flag, p.base, f.nodes, p.base, last(p.base))
 		}
-	}
-	if f.basePort <= last(f.controllerBasePort) && f.controllerBasePort <= last(f.basePort) {
-		return fmt.Errorf("client ports %s and controller ports %s overlap: move --base-port or --controller-base-port",
-			portRange(f.basePort, last(f.basePort)), portRange(f.controllerBasePort, last(f.controllerBasePort)))
+		for _, q := range flags[:i] {
+			if p.base <= last(q.base) && q.base <= last(p.base) {
+				return fmt.Errorf("%s ports %s and %s ports %s overlap: move one of them", q.flag, portRange(q.base, last(q.base)),
+					p.flag, portRange(p.base, last(p.base)))
+			}
+		}
 	}
 	return nil
 }

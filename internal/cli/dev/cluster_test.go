@@ -54,7 +54,8 @@ func TestInvalidFlags(t *testing.T) {
 		{"ports past 65535", []string{"--base-port", "65534"}, "--base-port 65534: 3 nodes need ports 65534-65536, within 1-65535"},
 		{"controller port 0", []string{"--controller-base-port", "0"}, "--controller-base-port 0"},
 		{"overlapping ports", []string{"--base-port", "9092", "--controller-base-port", "9094"},
-			"client ports 9092-9094 and controller ports 9094-9096 overlap"},
+			"--base-port ports 9092-9094 and --controller-base-port ports 9094-9096 overlap"},
+		{"admin ports overlap", []string{"--admin-base-port", "19094"}, "--controller-base-port ports 19093-19095 and --admin-base-port ports 19094-19096 overlap"},
 		{"override without =", []string{"--override", "num.partitions"}, `--override "num.partitions": want key=value`},
 		{"per-node override", []string{"--override", "node.id=4"}, "--override node.id: strom dev cluster sets it for each node"},
 		{"unknown config", []string{"--override", "no.such.config=1"}, `node 1: config: unknown configuration "no.such.config"`},
@@ -102,6 +103,7 @@ inter.broker.listener.name=PLAINTEXT
 log.dirs=DIR/node-3/data
 default.replication.factor=3
 offsets.topic.replication.factor=3
+admin.listener=127.0.0.1:0
 log.segment.bytes=1048576
 min.insync.replicas=2
 num.partitions=6
@@ -179,5 +181,55 @@ func TestNodeOutputPrefixesLines(t *testing.T) {
 	}
 	if want := "one\ntwo\nthree"; file.String() != want {
 		t.Errorf("log file got %q, want %q", file.String(), want)
+	}
+}
+
+// TestPlanRoles: --voters and --dedicated-controllers give each node its
+// process.roles and only the listeners of its roles.
+func TestPlanRoles(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		voters    int
+		dedicated bool
+		roles     []string // per node
+		bootstrap int
+		minISR    string
+	}{
+		{"observers", 3, false, []string{"broker,controller", "broker,controller", "broker,controller", "broker"}, 4, "2"},
+		{"dedicated", 2, true, []string{"controller", "controller", "broker", "broker"}, 2, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := clusterFlags{nodes: 4, voters: tc.voters, dedicated: tc.dedicated, dir: t.TempDir(),
+				basePort: 9092, controllerBasePort: 19093, timeout: time.Minute}
+			plan, settings, err := f.plan()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(plan.Bootstrap()); got != tc.bootstrap {
+				t.Errorf("bootstrap has %d brokers, want %d", got, tc.bootstrap)
+			}
+			if settings["min.insync.replicas"] != tc.minISR {
+				t.Errorf("min.insync.replicas %q, want %q", settings["min.insync.replicas"], tc.minISR)
+			}
+			for i, want := range tc.roles {
+				p := plan.Properties(i, settings)
+				if p["process.roles"] != want {
+					t.Errorf("node %d: process.roles %q, want %q", i+1, p["process.roles"], want)
+				}
+				if hasClient := strings.Contains(p["listeners"], "PLAINTEXT://"); hasClient != strings.Contains(want, "broker") {
+					t.Errorf("node %d (%s): listeners %q", i+1, want, p["listeners"])
+				}
+				if hasCtrl := strings.Contains(p["listeners"], "CONTROLLER://"); hasCtrl != strings.Contains(want, "controller") {
+					t.Errorf("node %d (%s): listeners %q", i+1, want, p["listeners"])
+				}
+				if v := p["controller.quorum.voters"]; strings.Count(v, "@") != tc.voters {
+					t.Errorf("node %d: voters %q, want %d", i+1, v, tc.voters)
+				}
+			}
+		})
+	}
+	f := clusterFlags{nodes: 3, voters: 3, dedicated: true, dir: t.TempDir(), basePort: 9092, controllerBasePort: 19093, timeout: time.Minute}
+	if _, _, err := f.plan(); err == nil || !strings.Contains(err.Error(), "at least one broker") {
+		t.Fatalf("every node a dedicated controller: %v", err)
 	}
 }

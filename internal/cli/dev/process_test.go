@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,9 +43,9 @@ func TestDevClusterProcess(t *testing.T) {
 	if err != nil {
 		t.Fatalf("building strom: %v", err)
 	}
-	base, ctrlBase := freeRanges(t, 3)
+	base, ctrlBase, adminBase := freeRanges(t, 3)
 	args := []string{"dev", "cluster", "--nodes", "3", "--dir", filepath.Join(t.TempDir(), "dev"),
-		"--base-port", strconv.Itoa(base), "--controller-base-port", strconv.Itoa(ctrlBase),
+		"--base-port", strconv.Itoa(base), "--controller-base-port", strconv.Itoa(ctrlBase), "--admin-base-port", strconv.Itoa(adminBase),
 		"--override", "group.initial.rebalance.delay.ms=0"}
 	const topic, records = "dev-smoke", 100
 
@@ -52,6 +53,12 @@ func TestDevClusterProcess(t *testing.T) {
 	seeds := strings.Split(p.waitLine(t, "bootstrap servers: ", devReadyTimeout), ",")
 	if len(seeds) != 3 || seeds[0] != "127.0.0.1:"+strconv.Itoa(base) || len(p.pids) != 3 {
 		t.Fatalf("bootstrap servers %v and node pids %v, want 3 from port %d", seeds, p.pids, base)
+	}
+	// Each node's admin listener is on its own port from --admin-base-port.
+	if resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/health", adminBase+1)); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("node 2's /health on port %d: %v %v", adminBase+1, resp, err)
+	} else {
+		resp.Body.Close()
 	}
 	cl := newClient(t, seeds)
 	adm := kadm.NewClient(cl)
@@ -206,8 +213,8 @@ func (p *devProcess) stderrTail() string {
 	return "--- strom dev cluster stderr (tail) ---\n" + strings.Join(lines[max(0, len(lines)-60):], "\n")
 }
 
-// freeRanges finds two ranges of n free loopback ports, far enough apart.
-func freeRanges(t *testing.T, n int) (base, ctrlBase int) {
+// freeRanges finds three ranges of n free loopback ports, far enough apart.
+func freeRanges(t *testing.T, n int) (base, ctrlBase, adminBase int) {
 	t.Helper()
 	free := func(from int) bool {
 		for p := from; p < from+n; p++ {
@@ -221,12 +228,12 @@ func freeRanges(t *testing.T, n int) (base, ctrlBase int) {
 	}
 	for range 100 {
 		base = 20000 + rand.IntN(20000)
-		if ctrlBase = base + 100; free(base) && free(ctrlBase) {
-			return base, ctrlBase
+		if ctrlBase, adminBase = base+100, base+200; free(base) && free(ctrlBase) && free(adminBase) {
+			return base, ctrlBase, adminBase
 		}
 	}
-	t.Fatalf("no two ranges of %d free ports found", n)
-	return 0, 0
+	t.Fatalf("no three ranges of %d free ports found", n)
+	return 0, 0, 0
 }
 
 func newClient(t *testing.T, seeds []string, opts ...kgo.Opt) *kgo.Client {

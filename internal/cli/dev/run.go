@@ -65,9 +65,18 @@ func run(ctx context.Context, spec runSpec) error {
 // cluster or another broker on them is refused before anything starts.
 func portsFree(plan layout.Cluster) error {
 	for _, n := range plan.Nodes {
-		for _, p := range []struct {
-			addr, what, flag string
-		}{{n.Addr(), "client", "--base-port"}, {n.ControllerAddr(), "controller", "--controller-base-port"}} {
+		type port struct{ addr, what, flag string }
+		var ports []port
+		if n.Broker {
+			ports = append(ports, port{n.Addr(), "client", "--base-port"})
+		}
+		if n.Controller {
+			ports = append(ports, port{n.ControllerAddr(), "controller", "--controller-base-port"})
+		}
+		if n.AdminPort > 0 {
+			ports = append(ports, port{n.AdminAddr(), "admin", "--admin-base-port"})
+		}
+		for _, p := range ports {
 			l, err := net.Listen("tcp", p.addr)
 			if err != nil {
 				return fmt.Errorf("node %d's %s port %s is in use (another strom dev cluster or broker?): stop it, or choose other ports with %s: %w",
@@ -87,7 +96,7 @@ func (sv *supervisor) waitReady(ctx context.Context) error {
 	ready := make(chan int32, len(sv.children))
 	for _, c := range sv.children {
 		go func() {
-			if pollPing(wctx, c.node.Addr()) == nil {
+			if pollPing(wctx, c.node.ReadyAddr()) == nil {
 				ready <- c.node.ID
 			}
 		}()
@@ -147,6 +156,9 @@ func (sv *supervisor) printReady(took time.Duration) {
 	sv.out.printf("bootstrap servers: %s\n", bootstrap)
 	sv.out.printf("try: export %s=%s; strom topic create demo -p 3 && echo hello | strom produce demo && strom consume demo -e\n", kafka.BrokersEnv, bootstrap)
 	sv.out.printf(" or: kcat -b %s -L\n", bootstrap)
+	if n := sv.spec.plan.Nodes[0]; n.AdminPort > 0 {
+		sv.out.printf("metrics: http://%s/metrics (node N: port %d+N-1)\n", n.AdminAddr(), n.AdminPort)
+	}
 	sv.out.printf("Ctrl-C stops every node; the same command restarts them on their data.\n")
 }
 

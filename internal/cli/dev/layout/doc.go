@@ -14,8 +14,13 @@
 //	log.dirs=<dir>/node-n/data
 //	default.replication.factor=min(3, N)
 //	offsets.topic.replication.factor=min(3, N)
+//	admin.listener=127.0.0.1:0           (metrics and probes on a free port)
 //
-// followed by the caller's settings (later wins). Files on disk:
+// followed by the caller's settings (later wins). SetRoles changes the
+// roles: nodes that are not voters get process.roles=broker and no
+// CONTROLLER listener, controller-only nodes get process.roles=controller
+// and no PLAINTEXT listener, and the replication factors count brokers.
+// Files on disk:
 //
 //	<dir>/node-n/server.properties
 //	<dir>/node-n/data/              log.dirs

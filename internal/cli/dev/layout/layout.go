@@ -21,8 +21,11 @@ const (
 // Node is one node of a local cluster.
 type Node struct {
 	ID             int32
+	Broker         bool   // has the broker role: serves clients
+	Controller     bool   // has the controller role: a metadata quorum voter
 	Port           int    // PLAINTEXT listener: clients and replication
 	ControllerPort int    // CONTROLLER listener: the metadata quorum
+	AdminPort      int    // admin.listener (metrics, probes); 0: a free port
 	Dir            string // holds server.properties and data/
 }
 
@@ -32,6 +35,29 @@ func (n Node) Addr() string { return net.JoinHostPort(Host, strconv.Itoa(n.Port)
 // ControllerAddr is the node's quorum address, host:port.
 func (n Node) ControllerAddr() string {
 	return net.JoinHostPort(Host, strconv.Itoa(n.ControllerPort))
+}
+
+// SetAdminPorts puts node i's admin listener on base+i; base 0 lets each
+// node take a free port (the default).
+func (c Cluster) SetAdminPorts(base int) {
+	for i := range c.Nodes {
+		c.Nodes[i].AdminPort = 0
+		if base > 0 {
+			c.Nodes[i].AdminPort = base + i
+		}
+	}
+}
+
+// AdminAddr is the node's admin.listener, host:port (port 0: a free port).
+func (n Node) AdminAddr() string { return net.JoinHostPort(Host, strconv.Itoa(n.AdminPort)) }
+
+// ReadyAddr is the address that answers once the node is up: its client
+// listener, or the CONTROLLER listener of a controller-only node.
+func (n Node) ReadyAddr() string {
+	if n.Broker {
+		return n.Addr()
+	}
+	return n.ControllerAddr()
 }
 
 // ConfigPath is the node's server.properties.
@@ -71,7 +97,7 @@ func New(dir string, ports, controllerPorts []int) (Cluster, error) {
 			}
 			seen[p.port] = what
 		}
-		c.Nodes[i] = Node{ID: id, Port: ports[i], ControllerPort: controllerPorts[i],
+		c.Nodes[i] = Node{ID: id, Broker: true, Controller: true, Port: ports[i], ControllerPort: controllerPorts[i],
 			Dir: filepath.Join(dir, "node-"+strconv.Itoa(int(id)))}
 	}
 	return c, nil
@@ -119,20 +145,65 @@ func FreePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-// Bootstrap is every node's client address, in node order.
-func (c Cluster) Bootstrap() []string {
-	out := make([]string, len(c.Nodes))
-	for i, n := range c.Nodes {
-		out[i] = n.Addr()
+// SetRoles gives the nodes their process.roles; by default every node is
+// broker,controller (combined). The first voters nodes are voters; the
+// rest are broker-only nodes, metadata observers. With dedicated, the
+// voters are controller-only, so the brokers are the other nodes.
+func (c Cluster) SetRoles(voters int, dedicated bool) error {
+	brokers := len(c.Nodes)
+	if dedicated {
+		brokers -= voters
+	}
+	if voters < 1 || voters > len(c.Nodes) || brokers < 1 {
+		return fmt.Errorf("layout: %d voters (dedicated %v) in a %d-node cluster: want at least one voter and one broker",
+			voters, dedicated, len(c.Nodes))
+	}
+	for i := range c.Nodes {
+		c.Nodes[i].Controller = i < voters
+		c.Nodes[i].Broker = !dedicated || i >= voters
+	}
+	return nil
+}
+
+// Roles is the node's process.roles.
+func (n Node) Roles() string {
+	switch {
+	case n.Broker && n.Controller:
+		return "broker,controller"
+	case n.Controller:
+		return "controller"
+	}
+	return "broker"
+}
+
+// Brokers are the nodes with the broker role.
+func (c Cluster) Brokers() []Node {
+	var out []Node
+	for _, n := range c.Nodes {
+		if n.Broker {
+			out = append(out, n)
+		}
 	}
 	return out
 }
 
-// Voters is controller.quorum.voters: id@host:port for every node.
+// Bootstrap is every broker's client address, in node order.
+func (c Cluster) Bootstrap() []string {
+	var out []string
+	for _, n := range c.Brokers() {
+		out = append(out, n.Addr())
+	}
+	return out
+}
+
+// Voters is controller.quorum.voters: id@host:port for every node with
+// the controller role.
 func (c Cluster) Voters() string {
-	vs := make([]string, len(c.Nodes))
-	for i, n := range c.Nodes {
-		vs[i] = fmt.Sprintf("%d@%s", n.ID, n.ControllerAddr())
+	var vs []string
+	for _, n := range c.Nodes {
+		if n.Controller {
+			vs = append(vs, fmt.Sprintf("%d@%s", n.ID, n.ControllerAddr()))
+		}
 	}
 	return strings.Join(vs, ",")
 }

@@ -27,6 +27,7 @@ inter.broker.listener.name=PLAINTEXT
 log.dirs=/srv/strom-dev/node-2/data
 default.replication.factor=3
 offsets.topic.replication.factor=3
+admin.listener=127.0.0.1:0
 log.segment.bytes=8388608
 min.insync.replicas=2
 `

@@ -20,6 +20,7 @@ var contractKeys = []string{
 	"log.dirs",
 	"default.replication.factor",
 	"offsets.topic.replication.factor",
+	"admin.listener",
 }
 
 // PerNode are the settings that differ between nodes or tie the nodes
@@ -27,7 +28,7 @@ var contractKeys = []string{
 // that take user settings for all nodes refuse them.
 var PerNode = []string{
 	"node.id", "listeners", "advertised.listeners", "controller.quorum.voters",
-	"log.dirs", "log.dir", "metadata.log.dir",
+	"log.dirs", "log.dir", "metadata.log.dir", "admin.listener",
 }
 
 // Properties returns the server.properties of the node at index i
@@ -35,17 +36,29 @@ var PerNode = []string{
 // (later wins).
 func (c Cluster) Properties(i int, extra map[string]string) map[string]string {
 	n := c.Nodes[i]
-	rf := strconv.Itoa(min(3, len(c.Nodes)))
+	rf := strconv.Itoa(min(3, len(c.Brokers())))
+	var listeners []string
+	if n.Broker {
+		listeners = append(listeners, fmt.Sprintf("%s://%s", ClientListener, n.Addr()))
+	}
+	if n.Controller {
+		listeners = append(listeners, fmt.Sprintf("%s://%s", ControllerListener, n.ControllerAddr()))
+	}
 	p := map[string]string{
 		"node.id":                          strconv.Itoa(int(n.ID)),
-		"process.roles":                    "broker,controller",
+		"process.roles":                    n.Roles(),
 		"controller.quorum.voters":         c.Voters(),
 		"controller.listener.names":        ControllerListener,
-		"listeners":                        fmt.Sprintf("%s://%s,%s://%s", ClientListener, n.Addr(), ControllerListener, n.ControllerAddr()),
-		"inter.broker.listener.name":       ClientListener,
+		"listeners":                        strings.Join(listeners, ","),
 		"log.dirs":                         n.DataDir(),
 		"default.replication.factor":       rf,
 		"offsets.topic.replication.factor": rf,
+		// N nodes on one host cannot share admin.listener's default
+		// port: each gets its own, or port 0 and logs the one it got.
+		"admin.listener": n.AdminAddr(),
+	}
+	if n.Broker {
+		p["inter.broker.listener.name"] = ClientListener
 	}
 	for k, v := range extra {
 		p[k] = v
