@@ -113,20 +113,8 @@ func waitBrokers(t *testing.T, cl *kgo.Client, ids []int32) {
 func waitQuorumObservers(t *testing.T, cl *kgo.Client, ids []int32) {
 	t.Helper()
 	testutil.WaitFor(t, opTimeout, func() error {
-		req := kmsg.NewPtrDescribeQuorumRequest()
-		rt := kmsg.NewDescribeQuorumRequestTopic()
-		rt.Topic = "__cluster_metadata"
-		rt.Partitions = append(rt.Partitions, kmsg.NewDescribeQuorumRequestTopicPartition())
-		req.Topics = append(req.Topics, rt)
-		resp, err := req.RequestWith(t.Context(), cl)
+		p, err := quorumPartition(t, cl)
 		if err != nil {
-			return err
-		}
-		if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 {
-			return fmt.Errorf("DescribeQuorum %+v", resp)
-		}
-		p := resp.Topics[0].Partitions[0]
-		if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
 			return err
 		}
 		var got []int32
@@ -142,18 +130,31 @@ func waitQuorumObservers(t *testing.T, cl *kgo.Client, ids []int32) {
 }
 
 // activeController asks a broker for the metadata quorum's leader (the
-// active controller); Metadata's ControllerID names a broker instead, the
-// one that forwards admin requests.
+// active controller), -1 if it cannot tell; Metadata's ControllerID names
+// a broker instead, the one that forwards admin requests.
 func activeController(t *testing.T, cl *kgo.Client) int32 {
 	t.Helper()
+	p, err := quorumPartition(t, cl)
+	if err != nil {
+		return -1
+	}
+	return p.LeaderID
+}
+
+// quorumPartition is DescribeQuorum's answer for the metadata log.
+func quorumPartition(t *testing.T, cl *kgo.Client) (kmsg.DescribeQuorumResponseTopicPartition, error) {
 	req := kmsg.NewPtrDescribeQuorumRequest()
 	rt := kmsg.NewDescribeQuorumRequestTopic()
 	rt.Topic = "__cluster_metadata"
 	rt.Partitions = append(rt.Partitions, kmsg.NewDescribeQuorumRequestTopicPartition())
 	req.Topics = append(req.Topics, rt)
 	resp, err := req.RequestWith(t.Context(), cl)
-	if err != nil || len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 {
-		return -1
+	if err != nil {
+		return kmsg.DescribeQuorumResponseTopicPartition{}, err
 	}
-	return resp.Topics[0].Partitions[0].LeaderID
+	if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 {
+		return kmsg.DescribeQuorumResponseTopicPartition{}, fmt.Errorf("DescribeQuorum %+v", resp)
+	}
+	p := resp.Topics[0].Partitions[0]
+	return p, kerr.ErrorForCode(p.ErrorCode)
 }
