@@ -226,3 +226,36 @@ func TestClusterUnregister(t *testing.T) {
 		return err
 	})
 }
+
+// TestReassignAndElect runs the partition-move and election commands
+// against one broker: a move to the replicas it has finishes at once, a
+// move to an unknown broker is refused, and no election is needed.
+func TestReassignAndElect(t *testing.T) {
+	b := startBroker(t)
+	mustRun(t, "", "topic", "create", "moves", "-p", "2", "-b", b)
+	got := mustRun(t, "", "topic", "reassign", "moves", "--replicas", "0=1", "--wait", "20s", "-b", b)
+	if !strings.Contains(got, "moves-0") || !strings.Contains(got, "moving") || !strings.Contains(got, "done in") {
+		t.Fatalf("reassign to the same broker:\n%s", got)
+	}
+	out, err := run(t, "", "topic", "reassign", "moves", "--replicas", "1=7", "-b", b)
+	if err == nil || !strings.Contains(err.Error(), "1 of 1 partitions not reassigned") || !strings.Contains(out, "moves-1") {
+		t.Fatalf("reassign to an unknown broker: %v\n%s", err, out)
+	}
+	for _, bad := range [][]string{{"--replicas", "x=1"}, {"--replicas", "0=a"}, {"--cancel", "0", "--replicas", "0=1"}, {}} {
+		if _, err := run(t, "", append([]string{"topic", "reassign", "moves", "-b", b}, bad...)...); err == nil {
+			t.Fatalf("reassign %v succeeded", bad)
+		}
+	}
+	if got := mustRun(t, "", "topic", "reassignments", "-o", "json", "-b", b); strings.TrimSpace(got) != "[]" {
+		t.Fatalf("reassignments in progress: %s", got)
+	}
+	if got := mustRun(t, "", "cluster", "elect-leaders", "-b", b); !strings.Contains(got, "no partition needed an election") {
+		t.Fatalf("elect-leaders:\n%s", got)
+	}
+	if got := mustRun(t, "", "cluster", "elect-leaders", "--topic", "moves:0", "-o", "json", "-b", b); strings.TrimSpace(got) != "[]" {
+		t.Fatalf("elect-leaders --topic moves:0: %s", got)
+	}
+	if _, err := run(t, "", "cluster", "elect-leaders", "--topic", "nosuch", "-b", b); err == nil {
+		t.Fatal("elect-leaders for an unknown topic succeeded")
+	}
+}

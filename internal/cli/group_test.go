@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -111,5 +112,48 @@ func TestGroupCommands(t *testing.T) {
 	mustRun(t, "", "group", "delete", "billing", "-b", b)
 	if got := mustRun(t, "", "group", "list", "-b", b); strings.Contains(got, "billing") {
 		t.Fatalf("billing still listed after delete:\n%s", got)
+	}
+}
+
+func TestGroupSeek(t *testing.T) {
+	b := startBroker(t)
+	mustRun(t, "", "topic", "create", "events", "-p", "1", "-b", b)
+	mustRun(t, strings.Repeat("x\n", 10), "produce", "events", "-b", b)
+	commitAt(t, b, "billing", "events", 4, false)
+	committed := func() int64 {
+		t.Helper()
+		var d []struct {
+			Offsets []struct{ Committed int64 } `json:"offsets"`
+		}
+		if err := json.Unmarshal([]byte(mustRun(t, "", "group", "describe", "billing", "-o", "json", "-b", b)), &d); err != nil {
+			t.Fatal(err)
+		}
+		return d[0].Offsets[0].Committed
+	}
+	for _, tc := range []struct {
+		to   string
+		want int64
+	}{
+		{"start", 0},
+		{"end", 10},
+		{"3", 3},
+		{"99", 10}, // clamped to the end
+		{time.Now().Add(time.Hour).UTC().Format(time.RFC3339), 10},         // nothing that late: the end
+		{strconv.FormatInt(time.Now().Add(-time.Hour).UnixMilli(), 10), 0}, // Unix ms before every record: the start
+		{time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), 0},         // the same as RFC 3339
+	} {
+		if got := mustRun(t, "", "group", "seek", "billing", "--to", tc.to, "-b", b); !strings.Contains(got, "events") {
+			t.Fatalf("seek --to %s:\n%s", tc.to, got)
+		}
+		if got := committed(); got != tc.want {
+			t.Fatalf("seek --to %s: committed %d, want %d", tc.to, got, tc.want)
+		}
+	}
+	if _, err := run(t, "", "group", "seek", "billing", "--to", "yesterday", "-b", b); err == nil || !strings.Contains(err.Error(), `--to "yesterday"`) {
+		t.Fatalf("bad --to: %v", err)
+	}
+	commitAt(t, b, "live", "events", 2, true)
+	if _, err := run(t, "", "group", "seek", "live", "--to", "start", "-b", b); err == nil || !strings.Contains(err.Error(), "stop its consumers") {
+		t.Fatalf("seek of an active group: %v", err)
 	}
 }

@@ -71,7 +71,7 @@ non-zero when there are any, for scripts and probes.`,
 			return err
 		},
 	})
-	cmd.AddCommand(quorumCommand(&cfg, &format), configCommand(&cfg, &format), unregisterCommand(&cfg, &format))
+	cmd.AddCommand(quorumCommand(&cfg, &format), configCommand(&cfg, &format), unregisterCommand(&cfg, &format), electCommand(&cfg, &format))
 	return cmd
 }
 

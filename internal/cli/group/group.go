@@ -23,6 +23,6 @@ func NewCommand() *cobra.Command {
 	}
 	c.Config.Register(cmd.PersistentFlags())
 	c.format.Register(cmd.PersistentFlags())
-	cmd.AddCommand(newList(c), newDescribe(c), newResetOffsets(c), newDelete(c), newOffsetDelete(c))
+	cmd.AddCommand(newList(c), newDescribe(c), newSeek(c), newResetOffsets(c), newDelete(c), newOffsetDelete(c))
 	return cmd
 }

@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kadm"
 
+	"github.com/strom-project/strom/internal/cli/kafka"
 	"github.com/strom-project/strom/internal/cli/out"
 )
 
@@ -194,34 +193,7 @@ func (o *resetOpts) selection(ctx context.Context, adm *kadm.Client, committed k
 		}
 		return sel, nil
 	}
-	var whole []string
-	for _, spec := range o.topics {
-		t, ps, hasParts := strings.Cut(spec, ":")
-		if !hasParts {
-			whole = append(whole, t)
-			continue
-		}
-		for _, s := range strings.Split(ps, ",") {
-			n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 32)
-			if err != nil {
-				return nil, fmt.Errorf("--topic %q: partitions must be numbers", spec)
-			}
-			sel[t] = append(sel[t], int32(n))
-		}
-	}
-	if len(whole) > 0 {
-		td, err := adm.ListTopics(ctx, whole...)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range whole {
-			if e := td[t].Err; e != nil {
-				return nil, fmt.Errorf("topic %s: %w", t, e)
-			}
-			sel[t] = td[t].Partitions.Numbers()
-		}
-	}
-	return sel, nil
+	return kafka.SelectPartitions(ctx, adm, o.topics)
 }
 
 // commitPlan commits the new offsets, refusing a group with live members:

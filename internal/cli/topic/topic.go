@@ -27,7 +27,7 @@ func NewCommand() *cobra.Command {
 	}
 	c.Config.Register(cmd.PersistentFlags())
 	c.format.Register(cmd.PersistentFlags())
-	cmd.AddCommand(newCreate(c), newList(c), newDescribe(c), newDelete(c), newAddPartitions(c), newTrim(c), newAlterConfig(c))
+	cmd.AddCommand(newCreate(c), newList(c), newDescribe(c), newDelete(c), newAddPartitions(c), newTrim(c), newAlterConfig(c), newReassign(c), newReassignments(c))
 	return cmd
 }
 
