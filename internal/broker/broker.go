@@ -80,6 +80,7 @@ func (b *Broker) Start(ctx context.Context) error {
 			Logger: b.logger, Now: time.Now,
 			RetentionCheckInterval:          ms(cfg.RetentionCheckIntervalMs),
 			HighWatermarkCheckpointInterval: ms(cfg.Int("replica.high.watermark.checkpoint.interval.ms")),
+			MinFreeBytes:                    cfg.Int("log.dir.min.free.bytes"),
 			Cleaner: storage.CleanerOptions{Disabled: !cfg.Bool("log.cleaner.enable"), Threads: int(cfg.Int("log.cleaner.threads")),
 				Backoff: ms(cfg.Int("log.cleaner.backoff.ms")), DedupeBufferSize: cfg.Int("log.cleaner.dedupe.buffer.size"),
 				IOBufferSize: int(cfg.Int("log.cleaner.io.buffer.size"))},

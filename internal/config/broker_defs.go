@@ -60,6 +60,8 @@ var BrokerDefs = indexDefs([]Def{
 	// Log.
 	{Name: "log.dirs", Type: TypeList, NoDef: true, Doc: "Data directories; defaults to log.dir."},
 	{Name: "log.dir", Type: TypeString, Default: "./strom-data", Doc: "Data directory used when log.dirs is unset."},
+	{Name: "log.dir.min.free.bytes", Type: TypeLong, Default: "67108864", Valid: atLeast(0),
+		Doc: "Strom only: a log dir with less free space than this refuses appends with KAFKA_STORAGE_ERROR (clients retry) instead of filling the disk; appends resume once space is freed. 0 disables the reserve."},
 	{Name: "log.segment.bytes", Type: TypeInt, Default: "1073741824", Valid: atLeast(14), Scope: ClusterWide, Doc: "Segment file size."},
 	{Name: "log.roll.ms", Type: TypeLong, NoDef: true, Scope: ClusterWide, Doc: "Roll a segment after this long; defaults to log.roll.hours."},
 	{Name: "log.roll.hours", Type: TypeInt, Default: "168", Valid: atLeast(1), Doc: "Roll a segment after this many hours."},

@@ -111,6 +111,9 @@ type Options struct {
 	// trust the log": the HW starts at the log end offset (a log used
 	// outside replication).
 	HighWatermark int64
+	// Space is the log dir's free-space reserve, shared by its logs (the
+	// Manager's); nil means none.
+	Space *DirSpace
 }
 
 // AppendOptions describe one Produce partition write.

@@ -19,6 +19,9 @@ type pendingBatch struct {
 // each origin checks. With flush.messages reached it returns only after the
 // data is fsynced (group commit), without holding the log's lock meanwhile.
 func (l *Log) Append(records []byte, opt AppendOptions) (AppendResult, error) {
+	if err := l.space.check(); err != nil {
+		return AppendResult{}, err
+	}
 	cfg := l.config()
 	var stack [2]pendingBatch
 	batches, err := l.splitAndValidate(records, opt.Origin, cfg, stack[:0])
@@ -34,6 +37,11 @@ func (l *Log) Append(records []byte, opt AppendOptions) (AppendResult, error) {
 	}
 	res, target, err := l.appendLocked(records, batches, opt, cfg, now)
 	l.mu.Unlock()
+	if err != nil && errors.Is(err, ErrStorage) && l.space != nil {
+		// Most likely the disk filled up: read the free space now, so
+		// the next appends are refused before they write (space.go).
+		l.space.refresh()
+	}
 	if err != nil || res.Duplicate {
 		return res, err
 	}

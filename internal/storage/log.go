@@ -55,6 +55,7 @@ type Log struct {
 
 	epochs *epochCache
 	gc     groupCommit
+	space  *DirSpace // the log dir's free-space reserve (space.go); nil: none
 
 	waitMu sync.Mutex
 	waitCh chan struct{}
@@ -72,7 +73,8 @@ func Open(opts Options) (*Log, error) {
 		opts.Logger = slog.Default()
 	}
 	cfg := opts.Config.normalized()
-	l := &Log{dir: opts.Dir, fs: opts.FS, now: opts.Now, producers: producerStates{}, waitCh: make(chan struct{}), done: make(chan struct{})}
+	l := &Log{dir: opts.Dir, fs: opts.FS, now: opts.Now, producers: producerStates{}, waitCh: make(chan struct{}), done: make(chan struct{}),
+		space: opts.Space}
 	l.tp, _ = parseTopicPartition(filepath.Base(opts.Dir))
 	l.truncatedTo.Store(-1)
 	l.logger = opts.Logger.With("partition", filepath.Base(opts.Dir))

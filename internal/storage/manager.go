@@ -34,6 +34,11 @@ type ManagerOptions struct {
 	HighWatermarkCheckpointInterval time.Duration
 	// Cleaner configures the log cleaner (log.cleaner.*).
 	Cleaner CleanerOptions
+	// MinFreeBytes is log.dir.min.free.bytes: a log dir with less free
+	// space refuses appends (space.go). 0: no reserve.
+	MinFreeBytes int64
+	// SpaceCheckInterval is how often free space is read (1 s).
+	SpaceCheckInterval time.Duration
 }
 
 func (o *ManagerOptions) setDefaults() {
@@ -51,6 +56,9 @@ func (o *ManagerOptions) setDefaults() {
 	}
 	if o.FlushCheckInterval <= 0 {
 		o.FlushCheckInterval = time.Second
+	}
+	if o.SpaceCheckInterval <= 0 {
+		o.SpaceCheckInterval = time.Second
 	}
 	if o.CheckpointInterval <= 0 {
 		o.CheckpointInterval = time.Minute
@@ -71,6 +79,7 @@ type logDir struct {
 	highWatermarks map[TopicPartition]int64
 	cleanerOffsets map[TopicPartition]int64 // cleaner-offset-checkpoint
 	onDisk         map[TopicPartition]bool  // partition directories present
+	space          *DirSpace                // free-space reserve of the dir
 }
 
 // Manager owns every partition log under log.dirs (Kafka's LogManager):
@@ -129,6 +138,16 @@ func (m *Manager) openDir(path string) (*logDir, error) {
 		return nil, fmt.Errorf("%w: create log dir %s: %v", ErrStorage, path, err)
 	}
 	ld := &logDir{path: path, onDisk: map[TopicPartition]bool{}, previousEpoch: -1}
+	if m.opts.MinFreeBytes > 0 {
+		ld.space = newDirSpace(path, m.opts.MinFreeBytes)
+		if err := ld.space.refresh(); err != nil {
+			return nil, err
+		}
+		if ld.space.Low() {
+			m.opts.Logger.Warn("log dir is below its free-space reserve: appends are refused until space is freed",
+				"dir", path, "free.bytes", ld.space.Free(), "log.dir.min.free.bytes", m.opts.MinFreeBytes)
+		}
+	}
 	marker := filepath.Join(path, cleanShutdownFile)
 	if _, err := fsys.Stat(marker); err == nil {
 		ld.clean = true
@@ -231,6 +250,7 @@ func (m *Manager) GetOrCreate(topic string, partition int32, cfg LogConfig) (*Lo
 		Clean: ld.clean && ld.onDisk[tp], RecoveryPoint: ld.recoveryPoints[tp], LogStartOffset: ld.startOffsets[tp],
 		// A partition missing from the checkpoint starts at 0, as in Kafka.
 		HighWatermark: ld.highWatermarks[tp],
+		Space:         ld.space,
 	})
 	if err != nil {
 		return nil, err
@@ -341,6 +361,8 @@ func (m *Manager) loop() {
 	flush := time.NewTicker(m.opts.FlushCheckInterval)
 	checkpoint := time.NewTicker(m.opts.CheckpointInterval)
 	hwCheckpoint := time.NewTicker(m.opts.HighWatermarkCheckpointInterval)
+	space := time.NewTicker(m.opts.SpaceCheckInterval)
+	defer space.Stop()
 	defer hwCheckpoint.Stop()
 	defer retention.Stop()
 	defer flush.Stop()
@@ -366,6 +388,8 @@ func (m *Manager) loop() {
 			if err := m.WriteHighWatermarks(); err != nil {
 				m.opts.Logger.Error("writing high watermark checkpoints", "err", err)
 			}
+		case <-space.C:
+			m.refreshSpace()
 		}
 	}
 }
