@@ -102,27 +102,49 @@ func (c *Cluster) LeaderOf(ctx context.Context, topic string, partition int32) (
 	return p.Leader, nil
 }
 
-// ActiveController returns the node every running node names as the
-// controller in its Metadata response (ControllerID). It is an error while
-// they disagree, name none, or name a node that is not running.
+// ActiveController returns the active controller: the metadata quorum's
+// leader as every running node reports it (DescribeQuorum, which brokers
+// forward to the active controller). It is an error while the nodes
+// disagree, none is elected, or the one named is not running. (Metadata's
+// ControllerID is not it: clients are given a live broker that forwards
+// admin requests, since they cannot reach a dedicated controller.)
 func (c *Cluster) ActiveController(ctx context.Context) (int32, error) {
-	views, err := c.metadata(ctx)
-	if err != nil {
-		return -1, err
-	}
-	ctrl := map[int32][]int32{} // controller → nodes naming it
-	var id int32
-	for _, node := range sortedKeys(views) {
-		id = views[node].ControllerID
-		ctrl[id] = append(ctrl[id], node)
+	seeds := c.admin.SeedBrokers() // in node order: seeded with Bootstrap
+	leaders := map[int32][]int32{} // leader → nodes naming it
+	var id int32 = -1
+	for i, b := range c.Nodes {
+		if !b.Running() {
+			continue
+		}
+		req := kmsg.NewPtrDescribeQuorumRequest()
+		rt := kmsg.NewDescribeQuorumRequestTopic()
+		rt.Topic = "__cluster_metadata"
+		rt.Partitions = append(rt.Partitions, kmsg.NewDescribeQuorumRequestTopicPartition())
+		req.Topics = append(req.Topics, rt)
+		rctx, cancel := context.WithTimeout(ctx, nodeRequestTimeout)
+		resp, err := seeds[i].RetriableRequest(rctx, req)
+		cancel()
+		if err != nil {
+			return -1, fmt.Errorf("node %d (%s): DescribeQuorum: %w", b.id, b.addr, err)
+		}
+		r := resp.(*kmsg.DescribeQuorumResponse)
+		if len(r.Topics) != 1 || len(r.Topics[0].Partitions) != 1 {
+			return -1, fmt.Errorf("node %d: DescribeQuorum answered %d topics", b.id, len(r.Topics))
+		}
+		p := r.Topics[0].Partitions[0]
+		if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
+			return -1, fmt.Errorf("node %d: DescribeQuorum: %w", b.id, err)
+		}
+		id = p.LeaderID
+		leaders[id] = append(leaders[id], b.id)
 	}
 	switch b := c.Node(id); {
-	case len(ctrl) != 1:
-		return -1, fmt.Errorf("nodes disagree on the controller (controller → nodes): %v", ctrl)
+	case len(leaders) != 1:
+		return -1, fmt.Errorf("nodes disagree on the active controller (controller → nodes): %v", leaders)
 	case id < 0:
-		return -1, errors.New("no node names an active controller")
+		return -1, errors.New("no active controller elected")
 	case b == nil || !b.Running():
-		return -1, fmt.Errorf("the nodes name node %d, which is not running, as the controller", id)
+		return -1, fmt.Errorf("the nodes name node %d, which is not running, as the active controller", id)
 	}
 	return id, nil
 }

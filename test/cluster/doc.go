@@ -13,8 +13,9 @@
 // failure. Meanwhile a nemesis runs rounds of:
 //
 //	kill      SIGKILL the victim: the leader of partition 0
-//	          (TestKillPartitionLeader) or the active controller, the node
-//	          every node names as ControllerID (TestKillActiveController)
+//	          (TestKillPartitionLeader) or the active controller, the
+//	          quorum leader every node reports in DescribeQuorum
+//	          (TestKillActiveController)
 //	elect     wait until the cluster names another leader for every
 //	          partition (and another controller)
 //	resume    wait until every partition has taken a write again
