@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/strom-project/strom/internal/wire"
 )
 
 // Default bounds; Options overrides ReadyTimeout.
@@ -51,6 +54,8 @@ type Broker struct {
 	addr           string
 	controllerAddr string // "" for a single broker: no CONTROLLER listener
 	adminAddr      string // admin.listener: metrics and probes; "" when unknown
+	controllerOnly bool   // process.roles=controller: addr is its CONTROLLER listener
+	seed           int    // index in its Cluster's client seeds; -1: not a broker
 	args           []string
 
 	// mu guards the assignment of cmd and exited, for Running; the
@@ -158,8 +163,13 @@ func (b *Broker) spawn(logf *os.File) error {
 	return nil
 }
 
-// Addr is the broker's client (PLAINTEXT) host:port.
+// Addr is the broker's client (PLAINTEXT) host:port; for a controller-only
+// cluster node, its CONTROLLER listener (it serves no clients).
 func (b *Broker) Addr() string { return b.addr }
+
+// IsBroker reports whether the node has the broker role (a cluster node
+// may be a controller only).
+func (b *Broker) IsBroker() bool { return !b.controllerOnly }
 
 // ControllerAddr is a cluster node's CONTROLLER (quorum) host:port; "" for
 // a broker from Start, which has no controller listener of its own.
@@ -200,7 +210,7 @@ func (b *Broker) waitReady(deadline time.Time) error {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		err := ping(b.addr)
+		err := ping(b.addr, b.controllerOnly)
 		if err == nil {
 			return nil
 		}
@@ -215,12 +225,23 @@ func (b *Broker) waitReady(deadline time.Time) error {
 	}
 }
 
-func ping(addr string) error {
+// ping checks that addr answers: a broker a franz-go Ping (Metadata), a
+// controller-only node ApiVersions, the one client API its CONTROLLER
+// listener serves besides the controller APIs.
+func ping(addr string, controllerOnly bool) error {
 	conn, err := net.DialTimeout("tcp", addr, time.Second)
 	if err != nil {
 		return err
 	}
 	conn.Close()
+	if controllerOnly {
+		cl := wire.NewClient(addr, "teststrom")
+		defer cl.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_, err := cl.Do(ctx, kmsg.NewPtrApiVersionsRequest())
+		return err
+	}
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DialTimeout(time.Second))
 	if err != nil {
 		return err

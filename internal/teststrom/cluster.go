@@ -1,6 +1,7 @@
 package teststrom
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -16,9 +17,15 @@ import (
 
 // ClusterOptions describes an N-node cluster. Nodes and Dir are required.
 type ClusterOptions struct {
-	// Nodes is the number of nodes, each both broker and controller, with
-	// node.id 1..Nodes.
+	// Nodes is the number of nodes, node.id 1..Nodes; each is both broker
+	// and controller unless Voters says otherwise.
 	Nodes int
+	// Voters is how many of the nodes (the first ones) are metadata quorum
+	// voters; the rest are broker-only observers. Default: all.
+	Voters int
+	// DedicatedControllers runs the voters with process.roles=controller;
+	// the other nodes are the brokers.
+	DedicatedControllers bool
 	// Dir holds one directory per node, Dir/node-N, with its
 	// server.properties, its data (Dir/node-N/data, log.dirs) and its log
 	// (Dir/node-N/strom.log). Restart reuses them.
@@ -74,6 +81,11 @@ func StartCluster(opts ClusterOptions) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Voters > 0 || opts.DedicatedControllers {
+		if err := plan.SetRoles(cmp.Or(opts.Voters, opts.Nodes), opts.DedicatedControllers); err != nil {
+			return nil, err
+		}
+	}
 	if err := plan.Write(map[string]string{"log.segment.bytes": "8388608"}); err != nil {
 		return nil, err
 	}
@@ -81,13 +93,20 @@ func StartCluster(opts ClusterOptions) (*Cluster, error) {
 	if c.admin, err = kgo.NewClient(kgo.SeedBrokers(plan.Bootstrap()...), kgo.DialTimeout(time.Second)); err != nil {
 		return nil, err
 	}
+	seeds := 0
 	for _, n := range plan.Nodes {
 		b := &Broker{
 			opts:           Options{Dir: n.Dir, LogPath: filepath.Join(n.Dir, "strom.log"), Binary: opts.Binary, ReadyTimeout: opts.ReadyTimeout, Overrides: opts.Overrides},
 			id:             n.ID,
-			addr:           n.Addr(),
+			addr:           n.ReadyAddr(),
 			controllerAddr: n.ControllerAddr(),
+			controllerOnly: !n.Broker,
+			seed:           -1,
 			args:           append([]string{"serve", "--config", n.ConfigPath()}, overrideArgs(opts.Overrides)...),
+		}
+		if n.Broker {
+			b.seed = seeds // Bootstrap lists the brokers in node order
+			seeds++
 		}
 		c.Nodes = append(c.Nodes, b)
 		logf, err := os.Create(b.opts.LogPath)
@@ -134,16 +153,17 @@ func (c *Cluster) allListed(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	want := len(c.plan.Brokers())
 	for id, listed := range per {
-		if len(listed) != len(c.Nodes) {
-			return fmt.Errorf("node %d lists brokers %v, want all %d", id, listed, len(c.Nodes))
+		if len(listed) != want {
+			return fmt.Errorf("node %d lists brokers %v, want all %d", id, listed, want)
 		}
 	}
 	return nil
 }
 
-// Bootstrap is every node's client address, in node order: the seed list
-// for a client.
+// Bootstrap is every broker's client address, in node order: the seed
+// list for a client.
 func (c *Cluster) Bootstrap() []string { return c.plan.Bootstrap() }
 
 // Node returns the node with the given node.id, or nil.
@@ -152,6 +172,15 @@ func (c *Cluster) Node(id int32) *Broker {
 		return nil
 	}
 	return c.Nodes[id-1]
+}
+
+// BrokerIDs are the node.ids of the nodes with the broker role.
+func (c *Cluster) BrokerIDs() []int32 {
+	var ids []int32
+	for _, n := range c.plan.Brokers() {
+		ids = append(ids, n.ID)
+	}
+	return ids
 }
 
 // Running is the node.ids of the nodes whose process runs.

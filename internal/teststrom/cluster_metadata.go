@@ -36,7 +36,7 @@ func (p PartitionInfo) InISR(id int32) bool { return slices.Contains(p.ISR, id) 
 func (p PartitionInfo) FullyReplicated() bool { return slices.Equal(p.Replicas, p.ISR) }
 
 // Partition returns a partition's leader, epoch, replicas and ISR as every
-// running node describes it in a Metadata response. It is an error while
+// running broker describes it in a Metadata response. It is an error while
 // the nodes disagree (a change still propagating), when one does not answer,
 // or when one reports an error for the partition: poll it until it returns
 // what the test waits for.
@@ -89,7 +89,7 @@ func partitionOf(resp *kmsg.MetadataResponse, topic string, partition int32) (Pa
 	return PartitionInfo{}, fmt.Errorf("topic %s not in the metadata", topic)
 }
 
-// LeaderOf returns a partition's leader as every running node describes it
+// LeaderOf returns a partition's leader as every running broker describes it
 // (see Partition); an error while there is none.
 func (c *Cluster) LeaderOf(ctx context.Context, topic string, partition int32) (int32, error) {
 	p, err := c.Partition(ctx, topic, partition)
@@ -103,7 +103,7 @@ func (c *Cluster) LeaderOf(ctx context.Context, topic string, partition int32) (
 }
 
 // ActiveController returns the active controller: the metadata quorum's
-// leader as every running node reports it (DescribeQuorum, which brokers
+// leader as every running broker reports it (DescribeQuorum, which brokers
 // forward to the active controller). It is an error while the nodes
 // disagree, none is elected, or the one named is not running. (Metadata's
 // ControllerID is not it: clients are given a live broker that forwards
@@ -112,8 +112,8 @@ func (c *Cluster) ActiveController(ctx context.Context) (int32, error) {
 	seeds := c.admin.SeedBrokers() // in node order: seeded with Bootstrap
 	leaders := map[int32][]int32{} // leader → nodes naming it
 	var id int32 = -1
-	for i, b := range c.Nodes {
-		if !b.Running() {
+	for _, b := range c.Nodes {
+		if !b.Running() || !b.IsBroker() {
 			continue
 		}
 		req := kmsg.NewPtrDescribeQuorumRequest()
@@ -122,7 +122,7 @@ func (c *Cluster) ActiveController(ctx context.Context) (int32, error) {
 		rt.Partitions = append(rt.Partitions, kmsg.NewDescribeQuorumRequestTopicPartition())
 		req.Topics = append(req.Topics, rt)
 		rctx, cancel := context.WithTimeout(ctx, nodeRequestTimeout)
-		resp, err := seeds[i].RetriableRequest(rctx, req)
+		resp, err := seeds[b.seed].RetriableRequest(rctx, req)
 		cancel()
 		if err != nil {
 			return -1, fmt.Errorf("node %d (%s): DescribeQuorum: %w", b.id, b.addr, err)
@@ -149,7 +149,7 @@ func (c *Cluster) ActiveController(ctx context.Context) (int32, error) {
 	return id, nil
 }
 
-// Brokers returns, for every running node, the broker ids its Metadata
+// Brokers returns, for every running broker, the broker ids its Metadata
 // response lists, sorted.
 func (c *Cluster) Brokers(ctx context.Context) (map[int32][]int32, error) {
 	views, err := c.metadata(ctx)
@@ -168,7 +168,7 @@ func (c *Cluster) Brokers(ctx context.Context) (map[int32][]int32, error) {
 	return out, nil
 }
 
-// metadata asks every running node, itself and not through a discovered
+// metadata asks every running broker, itself and not through a discovered
 // leader, for its metadata of topics (none when empty), concurrently. Every
 // running node must answer.
 func (c *Cluster) metadata(ctx context.Context, topics ...string) (map[int32]*kmsg.MetadataResponse, error) {
@@ -190,8 +190,8 @@ func (c *Cluster) metadata(ctx context.Context, topics ...string) (map[int32]*km
 		errs []error
 		wg   sync.WaitGroup
 	)
-	for i, b := range c.Nodes {
-		if !b.Running() {
+	for _, b := range c.Nodes {
+		if !b.Running() || !b.IsBroker() {
 			continue
 		}
 		wg.Go(func() {
@@ -199,7 +199,7 @@ func (c *Cluster) metadata(ctx context.Context, topics ...string) (map[int32]*km
 			defer cancel()
 			// Retriable: a connection from before a node's restart fails
 			// once, and the retry dials the node again.
-			resp, err := seeds[i].RetriableRequest(rctx, newReq())
+			resp, err := seeds[b.seed].RetriableRequest(rctx, newReq())
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

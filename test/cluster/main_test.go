@@ -45,17 +45,23 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// startCluster starts a 3-node cluster with the failover settings. When t
+// startCluster starts a 3-node cluster (or the roles given) with the
+// failover settings. When t
 // ends every node is killed, a race report in a node's log fails t, and a
 // failed t gets every node's log tail.
-func startCluster(t *testing.T) *teststrom.Cluster {
+func startCluster(t *testing.T, roles ...teststrom.ClusterOptions) *teststrom.Cluster {
 	t.Helper()
 	if _, err := teststrom.Build(t.Context()); err != nil {
 		t.Fatalf("building strom: %v", err)
 	}
-	c, err := teststrom.StartCluster(teststrom.ClusterOptions{Nodes: nodes, Dir: t.TempDir(), Overrides: failover, ReadyTimeout: readyTimeout})
+	opts := teststrom.ClusterOptions{Nodes: nodes}
+	if len(roles) > 0 {
+		opts = roles[0] // Nodes, Voters, DedicatedControllers
+	}
+	opts.Dir, opts.Overrides, opts.ReadyTimeout = t.TempDir(), failover, readyTimeout
+	c, err := teststrom.StartCluster(opts)
 	if err != nil {
-		t.Fatalf("starting a %d-node cluster: %v", nodes, err)
+		t.Fatalf("starting a %d-node cluster: %v", opts.Nodes, err)
 	}
 	t.Cleanup(func() {
 		c.Close()

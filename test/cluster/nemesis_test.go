@@ -29,6 +29,9 @@ var (
 		pick: func(ctx context.Context, c *teststrom.Cluster, _ string) (int32, error) {
 			return c.ActiveController(ctx)
 		}}
+	// dedicatedController is activeController in a cluster whose
+	// controllers are controller-only nodes.
+	dedicatedController = nemesis{name: "kill-dedicated-controller", controller: true, pick: activeController.pick}
 )
 
 // rounds is how many times a test kills a node.
@@ -93,7 +96,7 @@ func settled(ctx context.Context, c *teststrom.Cluster, topic string) error {
 			if err != nil {
 				return err
 			}
-			if info.Leader < 0 || !info.FullyReplicated() || len(info.ISR) != len(c.Nodes) {
+			if info.Leader < 0 || !info.FullyReplicated() || len(info.ISR) != len(c.BrokerIDs()) {
 				return fmt.Errorf("partition %d: %v", p, info)
 			}
 		}
