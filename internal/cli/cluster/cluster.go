@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/strom-project/strom/internal/cli/kafka"
 	"github.com/strom-project/strom/internal/cli/out"
@@ -95,9 +96,19 @@ func (i clusterInfo) problems() []string {
 
 // fetch reads the cluster's metadata into a clusterInfo.
 func fetch(ctx context.Context, cfg *kafka.Config) (info clusterInfo, err error) {
-	err = cfg.RunAdmin(ctx, func(ctx context.Context, adm *kadm.Client) error {
-		info, err = describe(ctx, adm)
-		return err
+	err = cfg.RunClient(ctx, func(ctx context.Context, cl *kgo.Client) error {
+		if info, err = describe(ctx, kadm.NewClient(cl)); err != nil {
+			return err
+		}
+		// Metadata names a broker that forwards admin requests, not the
+		// active controller (it may be a dedicated controller clients
+		// cannot reach); the metadata quorum's leader is the one.
+		q, err := describeQuorum(ctx, cl)
+		if err != nil {
+			return err
+		}
+		info.Controller = q.Leader
+		return nil
 	})
 	return info, err
 }
