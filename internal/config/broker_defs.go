@@ -55,6 +55,9 @@ var BrokerDefs = indexDefs([]Def{
 	{Name: "unclean.leader.election.enable", Type: TypeBoolean, Default: "false", Scope: ClusterWide, Doc: "Default unclean.leader.election.enable."},
 	{Name: "compression.type", Type: TypeString, Default: "producer", Scope: ClusterWide,
 		Valid: oneOf("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"), Doc: "Default compression.type."},
+	{Name: "compression.gzip.level", Type: TypeInt, Default: "-1", Valid: gzipLevel, Scope: ClusterWide, Doc: "Default compression.gzip.level."},
+	{Name: "compression.lz4.level", Type: TypeInt, Default: "9", Valid: intBetween(1, 17), Scope: ClusterWide, Doc: "Default compression.lz4.level."},
+	{Name: "compression.zstd.level", Type: TypeInt, Default: "3", Valid: intBetween(-131072, 22), Scope: ClusterWide, Doc: "Default compression.zstd.level."},
 	{Name: "message.max.bytes", Type: TypeInt, Default: "1048588", Valid: atLeast(0), Scope: ClusterWide, Doc: "Largest record batch allowed (topic: max.message.bytes)."},
 
 	// Log.

@@ -1,6 +1,10 @@
 package config
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
 
 // TopicDefs are the per-topic configs, with the broker config that supplies
 // each default. Values and defaults follow Kafka 4.1.
@@ -10,6 +14,13 @@ var TopicDefs = indexDefs([]Def{
 	{Name: "compression.type", Type: TypeString, Default: "producer", Synonym: "compression.type",
 		Valid: oneOf("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"),
 		Doc:   "Final compression of the topic's data; producer keeps what the producer sent."},
+	// KIP-390; the broker configs of the same names are their synonyms.
+	{Name: "compression.gzip.level", Type: TypeInt, Default: "-1", Synonym: "compression.gzip.level", Valid: gzipLevel,
+		Doc: "Level used when the broker compresses with gzip (compression.type=gzip); -1 is gzip's default (6)."},
+	{Name: "compression.lz4.level", Type: TypeInt, Default: "9", Synonym: "compression.lz4.level", Valid: intBetween(1, 17),
+		Doc: "Level used when the broker compresses with lz4 (compression.type=lz4); 9 is lz4's fast mode, others its high-compression mode (levels above 9 compress like 9)."},
+	{Name: "compression.zstd.level", Type: TypeInt, Default: "3", Synonym: "compression.zstd.level", Valid: intBetween(-131072, 22),
+		Doc: "Level used when the broker compresses with zstd (compression.type=zstd); mapped to the nearest of Strom's four zstd speeds."},
 	{Name: "delete.retention.ms", Type: TypeLong, Default: "86400000", Synonym: "log.cleaner.delete.retention.ms", Valid: atLeast(0),
 		Doc: "How long tombstones are kept on compacted topics."},
 	{Name: "file.delete.delay.ms", Type: TypeLong, Default: "60000", Synonym: "log.segment.delete.delay.ms", Valid: atLeast(0),
@@ -53,6 +64,25 @@ var TopicDefs = indexDefs([]Def{
 	{Name: "unclean.leader.election.enable", Type: TypeBoolean, Default: "false", Synonym: "unclean.leader.election.enable",
 		Doc: "Whether an out-of-sync replica may become leader (may lose data)."},
 })
+
+// intBetween accepts integers in [lo, hi] (Kafka's ConfigDef.Range.between).
+func intBetween(lo, hi int64) *Validator {
+	return &Validator{Desc: fmt.Sprintf("[%d,...,%d]", lo, hi), Check: func(v string) error {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("value must be between %d and %d", lo, hi)
+		}
+		return nil
+	}}
+}
+
+// gzipLevel is Kafka's GzipCompression.LevelValidator: 1-9, or -1.
+var gzipLevel = &Validator{Desc: "[1,...,9] or -1", Check: func(v string) error {
+	if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err != nil || (n != -1 && (n < 1 || n > 9)) {
+		return fmt.Errorf("value must be between 1 and 9, or -1")
+	}
+	return nil
+}}
 
 func indexDefs(defs []Def) map[string]*Def {
 	m := make(map[string]*Def, len(defs))

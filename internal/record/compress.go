@@ -188,8 +188,13 @@ func unzstd(src, dst []byte, limit int) ([]byte, error) {
 		v, _ = zstdDecs.LoadOrStore(limit, d)
 	}
 	out, err := v.(*zstd.Decoder).DecodeAll(src, dst)
-	if errors.Is(err, zstd.ErrDecoderSizeExceeded) || len(out) > limit {
+	switch {
+	case errors.Is(err, zstd.ErrDecoderSizeExceeded) || len(out) > limit:
 		return dst, fmt.Errorf("%w: zstd output over %d bytes", ErrTooLarge, limit)
+	case errors.Is(err, zstd.ErrWindowSizeExceeded):
+		// The frame asks for a window larger than the cap: decoding it
+		// would need more memory than the batch may inflate to.
+		return dst, fmt.Errorf("%w: zstd window over %d bytes", ErrTooLarge, limit)
 	}
 	return out, err
 }

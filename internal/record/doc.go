@@ -42,7 +42,9 @@
 // place and allocates nothing; for compressed batches the section is
 // decompressed into a pooled buffer capped at Limits.MaxDecompressedBytes (the
 // decompression-bomb defence) and then walked. The setters patch bytes in place
-// and recompute the CRC only when a CRC-covered field changes.
+// and recompute the CRC only when a CRC-covered field changes. Recompress (a
+// topic's compression.type) decompresses the same way and re-encodes only the
+// records section, with pooled encoders per codec and level.
 //
 // Every function accepts untrusted bytes: lengths are checked before use and
 // before any allocation, and garbage yields an error, never a panic.

@@ -122,6 +122,21 @@ func FuzzValidate(f *testing.F) {
 		if _, err := Validate(c, lim); err != nil {
 			t.Fatalf("patched batch invalid: %v", err)
 		}
+		// And recompress to any codec into a valid batch with the same
+		// records (the broker's compression.type).
+		for _, to := range []Compression{CompressionNone, CompressionGzip, CompressionSnappy, CompressionLZ4, CompressionZstd} {
+			r, err := Recompress(nil, b, to, 0, lim)
+			if err != nil {
+				if errors.Is(err, ErrTooLarge) {
+					continue
+				}
+				t.Fatalf("recompress to %v: %v", to, err)
+			}
+			ri, err := Validate(r, lim)
+			if err != nil || ri.Compression() != to || ri.RecordCount != info.RecordCount || ri.MaxRecordTimestamp != info.MaxRecordTimestamp {
+				t.Fatalf("recompressed to %v: %v %+v", to, err, ri.Header)
+			}
+		}
 	})
 }
 

@@ -38,13 +38,17 @@ func SetLogAppendTime(batch []byte, ts int64) {
 	updateCRC(batch)
 }
 
-// SetMaxTimestamp rewrites maxTimestamp of a CreateTime batch (used when a
-// client's header disagrees with its records) and recomputes the CRC. It is a
-// no-op when the value is already ts.
+// SetMaxTimestamp makes the batch CreateTime with maxTimestamp = ts (used
+// when a client's header disagrees with its records, or a client marked its
+// batch LogAppendTime for a CreateTime topic, like Kafka's
+// setMaxTimestamp(CREATE_TIME, ts)) and recomputes the CRC. It is a no-op
+// when the batch already says so.
 func SetMaxTimestamp(batch []byte, ts int64) {
-	if int64(binary.BigEndian.Uint64(batch[offMaxTimestamp:])) == ts {
+	attrs := binary.BigEndian.Uint16(batch[offAttributes:])
+	if int64(binary.BigEndian.Uint64(batch[offMaxTimestamp:])) == ts && attrs&attrLogAppendTime == 0 {
 		return
 	}
+	binary.BigEndian.PutUint16(batch[offAttributes:], attrs&^attrLogAppendTime)
 	binary.BigEndian.PutUint64(batch[offMaxTimestamp:], uint64(ts))
 	updateCRC(batch)
 }

@@ -233,3 +233,49 @@ func TestIncrementSequence(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateTimestamps(t *testing.T) {
+	recs := func(deltas ...int64) []NewRecord {
+		rs := testRecords(len(deltas), 5)
+		for i, d := range deltas {
+			rs[i].TimestampDelta = d
+		}
+		return rs
+	}
+	tests := []struct {
+		name                   string
+		spec                   BatchSpec
+		min, max, minSet, maxS int64
+	}{
+		{"create time", BatchSpec{BaseTimestamp: 100, Records: recs(5, 0, 9)}, 100, 109, 100, 109},
+		{"no timestamps", BatchSpec{BaseTimestamp: -1, Records: recs(0, 0)}, -1, -1, 1<<63 - 1, -1 << 63},
+		// Kafka skips the bound checks only for records without one.
+		{"some without", BatchSpec{BaseTimestamp: -1, Records: recs(0, 501, 0)}, -1, 500, 500, 500},
+		{"log append time", BatchSpec{BaseTimestamp: 100, MaxTimestamp: 7777, LogAppendTime: true, Records: recs(0, 1)}, 7777, 7777, 7777, 7777},
+		{"log append time, none", BatchSpec{BaseTimestamp: 100, MaxTimestamp: -1, LogAppendTime: true, Records: recs(0)}, -1, -1, 1<<63 - 1, -1 << 63},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.spec.ProducerID, tc.spec.BaseSequence = -1, -1
+			info, err := Validate(mustBuild(t, tc.spec), Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := [4]int64{info.MinTimestamp, info.MaxRecordTimestamp, info.MinSetTimestamp, info.MaxSetTimestamp}
+			if want := [4]int64{tc.min, tc.max, tc.minSet, tc.maxS}; got != want {
+				t.Fatalf("min/max/minSet/maxSet %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// SetMaxTimestamp turns a LogAppendTime batch into CreateTime, as Kafka does
+// when a client marks a batch LogAppendTime for a CreateTime topic.
+func TestSetMaxTimestampClearsLogAppendTime(t *testing.T) {
+	b := mustBuild(t, BatchSpec{BaseTimestamp: 10, MaxTimestamp: 50, LogAppendTime: true, ProducerID: -1, BaseSequence: -1, Records: testRecords(2, 10)})
+	SetMaxTimestamp(b, 50)
+	h, err := CheckIntegrity(b)
+	if err != nil || h.IsLogAppendTime() || h.MaxTimestamp != 50 {
+		t.Fatalf("%v %+v", err, h)
+	}
+}

@@ -84,16 +84,20 @@ func parseRecord(body []byte, r *Record) error {
 	return nil
 }
 
-// walkStats summarises a records section.
+// walkStats summarises a records section: record timestamps
+// (baseTimestamp + timestampDelta) over all records, and over those whose
+// timestamp is not NoTimestamp ("set"); a min above its max means none.
 type walkStats struct {
-	minTimestampDelta, maxTimestampDelta int64
+	minTimestamp, maxTimestamp       int64
+	minSetTimestamp, maxSetTimestamp int64
 }
 
 // walkRecords checks that data holds exactly count well-formed records whose
 // offsetDeltas are 0..count-1 (with gaps: strictly increasing), calling fn
-// (if non-nil) for each; fn returning false stops the walk early without error.
-func walkRecords(data []byte, count int32, gaps bool, fn func(*Record) bool) (walkStats, error) {
-	st := walkStats{minTimestampDelta: 1<<63 - 1, maxTimestampDelta: -1 << 63}
+// (if non-nil) for each; fn returning false stops the walk early without
+// error. base is the batch's baseTimestamp.
+func walkRecords(data []byte, count int32, base int64, gaps bool, fn func(*Record) bool) (walkStats, error) {
+	st := walkStats{minTimestamp: 1<<63 - 1, maxTimestamp: -1 << 63, minSetTimestamp: 1<<63 - 1, maxSetTimestamp: -1 << 63}
 	pos := 0
 	var r Record
 	var prevDelta int32
@@ -111,8 +115,11 @@ func walkRecords(data []byte, count int32, gaps bool, fn func(*Record) bool) (wa
 		} else if r.OffsetDelta != i {
 			return st, fmt.Errorf("%w: record %d has offsetDelta %d", ErrInvalidRecord, i, r.OffsetDelta)
 		}
-		st.minTimestampDelta = min(st.minTimestampDelta, r.TimestampDelta)
-		st.maxTimestampDelta = max(st.maxTimestampDelta, r.TimestampDelta)
+		ts := base + r.TimestampDelta // wraps like Kafka's long arithmetic
+		st.minTimestamp, st.maxTimestamp = min(st.minTimestamp, ts), max(st.maxTimestamp, ts)
+		if ts != NoTimestamp {
+			st.minSetTimestamp, st.maxSetTimestamp = min(st.minSetTimestamp, ts), max(st.maxSetTimestamp, ts)
+		}
 		if fn != nil && !fn(&r) {
 			return st, nil
 		}

@@ -11,13 +11,23 @@ type Limits struct {
 	MaxDecompressedBytes int
 }
 
+// NoTimestamp is Kafka's RecordBatch.NO_TIMESTAMP: a record without one.
+const NoTimestamp = -1
+
 // Info is what Validate learned about a batch.
 type Info struct {
 	Header
-	// MinTimestamp and MaxRecordTimestamp are computed from the records
-	// (baseTimestamp + timestampDelta), not trusted from the header.
+	// MinTimestamp and MaxRecordTimestamp are the records' timestamps as a
+	// consumer reads them, not trusted from the header: baseTimestamp +
+	// timestampDelta, or for a LogAppendTime batch maxTimestamp for all.
 	MinTimestamp       int64
 	MaxRecordTimestamp int64
+	// MinSetTimestamp and MaxSetTimestamp are the same over the records
+	// whose timestamp is not NoTimestamp, which Kafka's bound checks skip
+	// (message.timestamp.before/after.max.ms); MinSetTimestamp >
+	// MaxSetTimestamp when no record has one.
+	MinSetTimestamp int64
+	MaxSetTimestamp int64
 }
 
 // CheckIntegrity verifies that batch is exactly one v2 batch with a matching
@@ -59,15 +69,26 @@ func Validate(batch []byte, lim Limits) (Info, error) {
 	if h.LastOffsetDelta < 0 || h.RecordCount <= 0 || int64(h.RecordCount) != int64(h.LastOffsetDelta)+1 {
 		return info, fmt.Errorf("%w: recordCount %d with lastOffsetDelta %d", ErrInvalidRecord, h.RecordCount, h.LastOffsetDelta)
 	}
-	if h.HasProducerID() && h.BaseSequence < 0 {
+	// Transaction markers carry a producer id but no sequence (-1).
+	if h.HasProducerID() && h.BaseSequence < 0 && !h.IsControl() {
 		return info, fmt.Errorf("%w: producer %d with sequence %d", ErrInvalidRecord, h.ProducerID, h.BaseSequence)
 	}
 	st, err := walkBatch(batch, &h, lim, false, nil)
 	if err != nil {
 		return info, err
 	}
-	info.MinTimestamp = h.BaseTimestamp + st.minTimestampDelta
-	info.MaxRecordTimestamp = h.BaseTimestamp + st.maxTimestampDelta
+	info.MinTimestamp, info.MaxRecordTimestamp = st.minTimestamp, st.maxTimestamp
+	info.MinSetTimestamp, info.MaxSetTimestamp = st.minSetTimestamp, st.maxSetTimestamp
+	if h.IsLogAppendTime() {
+		// Readers give every record of a LogAppendTime batch its
+		// maxTimestamp (Kafka's DefaultRecordBatch), whatever the deltas say.
+		ts := h.MaxTimestamp
+		info.MinTimestamp, info.MaxRecordTimestamp = ts, ts
+		info.MinSetTimestamp, info.MaxSetTimestamp = ts, ts
+		if ts == NoTimestamp {
+			info.MinSetTimestamp, info.MaxSetTimestamp = 1<<63-1, -1<<63
+		}
+	}
 	return info, nil
 }
 
@@ -82,7 +103,7 @@ func walkBatch(batch []byte, h *Header, lim Limits, gaps bool, fn func(*Record) 
 		if int64(h.RecordCount) > int64(len(body))/7+1 {
 			return walkStats{}, fmt.Errorf("%w: %d records cannot fit in %d bytes", ErrInvalidRecord, h.RecordCount, len(body))
 		}
-		return walkRecords(body, h.RecordCount, gaps, fn)
+		return walkRecords(body, h.RecordCount, h.BaseTimestamp, gaps, fn)
 	}
 	buf := getBuf()
 	defer putBuf(buf)
@@ -91,7 +112,7 @@ func walkBatch(batch []byte, h *Header, lim Limits, gaps bool, fn func(*Record) 
 	if err != nil {
 		return walkStats{}, err
 	}
-	return walkRecords(out, h.RecordCount, gaps, fn)
+	return walkRecords(out, h.RecordCount, h.BaseTimestamp, gaps, fn)
 }
 
 // ForEachRecord calls fn for each record of one batch (checking integrity

@@ -31,6 +31,9 @@ func ResolveLogConfig(b config.Resolver, overrides map[string]string) storage.Lo
 		}
 	}
 	ratio, _ := strconv.ParseFloat(get("min.cleanable.dirty.ratio"), 64)
+	compression := storage.CompressionConfig{Type: storage.ParseCompressionType(get("compression.type")),
+		GzipLevel: int(num("compression.gzip.level")), LZ4Level: int(num("compression.lz4.level")),
+		ZstdLevel: int(num("compression.zstd.level"))}
 	return storage.LogConfig{
 		SegmentBytes:           num("segment.bytes"),
 		SegmentMs:              num("segment.ms"),
@@ -41,6 +44,7 @@ func ResolveLogConfig(b config.Resolver, overrides map[string]string) storage.Lo
 		FlushMessages:          num("flush.messages"),
 		FlushMs:                num("flush.ms"),
 		MaxMessageBytes:        int32(num("max.message.bytes")),
+		Compression:            compression,
 		TimestampType:          tt,
 		TimestampBeforeMaxMs:   num("message.timestamp.before.max.ms"),
 		TimestampAfterMaxMs:    num("message.timestamp.after.max.ms"),

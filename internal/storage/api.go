@@ -49,6 +49,9 @@ type LogConfig struct {
 	TimestampAfterMaxMs  int64         // message.timestamp.after.max.ms, default MaxInt64
 	FileDeleteDelayMs    int64         // file.delete.delay.ms, default 60000
 	Preallocate          bool          // preallocate segment files (Kafka: preallocate)
+	// Compression is compression.type with its KIP-390 levels; the zero
+	// value is producer (batches are stored in the producer's codec).
+	Compression CompressionConfig
 	// ProducerIDExpirationMs is producer.id.expiration.ms (default 1 day):
 	// idle producers' dedupe state is dropped after it.
 	ProducerIDExpirationMs int64

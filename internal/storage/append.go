@@ -28,6 +28,10 @@ func (l *Log) Append(records []byte, opt AppendOptions) (AppendResult, error) {
 	if err != nil {
 		return AppendResult{}, err
 	}
+	// compression.type: re-encoded outside the lock, like validation.
+	if records, err = recompress(records, batches, opt.Origin, cfg); err != nil {
+		return AppendResult{}, err
+	}
 	now := l.now().UnixMilli()
 
 	l.mu.Lock()
@@ -61,7 +65,7 @@ func (l *Log) splitAndValidate(records []byte, origin AppendOrigin, cfg *LogConf
 	if len(records) == 0 {
 		return nil, fmt.Errorf("%w: no record batches", ErrInvalidRecord)
 	}
-	lim := record.Limits{MaxDecompressedBytes: max(record.DefaultMaxDecompressedBytes, 16*int(cfg.MaxMessageBytes))}
+	lim := decompressLimits(cfg)
 	it := record.Iter{Buf: records}
 	for it.Next() {
 		p := pendingBatch{b: it.Batch, h: it.Header}
@@ -130,16 +134,26 @@ func mapRecordError(err error) error {
 	}
 }
 
+// checkTimestamps applies Kafka's LogValidator.validateTimestamp to a
+// leader's batch: a producer may not mark a batch LogAppendTime (unless the
+// topic is CreateTime and the batch has a timestamp, which Kafka then
+// treats as the records' CreateTime), and under CreateTime every record
+// timestamp other than NoTimestamp must lie within
+// message.timestamp.before.max.ms / after.max.ms of the broker's clock.
 func (l *Log) checkTimestamps(p *pendingBatch, cfg *LogConfig, now int64) error {
+	if p.h.IsLogAppendTime() && (cfg.TimestampType == LogAppendTime || p.h.MaxTimestamp == record.NoTimestamp) {
+		return fmt.Errorf("%w: producer should not set timestamp type to LogAppendTime", ErrInvalidTimestamp)
+	}
 	if cfg.TimestampType != CreateTime {
 		return nil
 	}
-	// Compare as differences with overflow-safe bounds: the limits default
-	// to MaxInt64.
-	if lo := p.info.MinTimestamp; now-lo > cfg.TimestampBeforeMaxMs && lo < now {
+	// Differences in uint64 cannot overflow for hostile timestamps; the
+	// bounds default to MaxInt64. MinSet > MaxSet when no record has a
+	// timestamp, which passes both checks.
+	if lo := p.info.MinSetTimestamp; lo < now && uint64(now)-uint64(lo) > uint64(cfg.TimestampBeforeMaxMs) {
 		return fmt.Errorf("%w: timestamp %d is more than %d ms before %d", ErrInvalidTimestamp, lo, cfg.TimestampBeforeMaxMs, now)
 	}
-	if hi := p.info.MaxRecordTimestamp; hi-now > cfg.TimestampAfterMaxMs && hi > now {
+	if hi := p.info.MaxSetTimestamp; hi > now && uint64(hi)-uint64(now) > uint64(cfg.TimestampAfterMaxMs) {
 		return fmt.Errorf("%w: timestamp %d is more than %d ms after %d", ErrInvalidTimestamp, hi, cfg.TimestampAfterMaxMs, now)
 	}
 	return nil
@@ -227,11 +241,13 @@ func (l *Log) assignOffsets(batches []pendingBatch, opt AppendOptions, cfg *LogC
 				record.SetLogAppendTime(p.b, now)
 				p.h.MaxTimestamp = now
 				res.LogAppendTime = now
-			} else if p.h.MaxTimestamp != p.info.MaxRecordTimestamp && !p.h.IsLogAppendTime() {
+			} else if p.h.MaxTimestamp != p.info.MaxRecordTimestamp || p.h.IsLogAppendTime() {
 				// Trust the records, not the client's header: retention
-				// and the time index are driven by maxTimestamp.
+				// and the time index are driven by maxTimestamp. A
+				// LogAppendTime mark becomes CreateTime (Kafka's
+				// setMaxTimestamp(CREATE_TIME, max)).
 				record.SetMaxTimestamp(p.b, p.info.MaxRecordTimestamp)
-				p.h.MaxTimestamp = p.info.MaxRecordTimestamp
+				p.h, _ = record.ParseHeader(p.b)
 			}
 		}
 		if i == 0 {

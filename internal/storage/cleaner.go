@@ -67,7 +67,7 @@ func (l *Log) clean(r cleanRound) (int64, error) {
 	l.mu.Unlock()
 	f := &batchFilter{m: m, now: now, deleteRetentionMs: cfg.DeleteRetentionMs, producerLast: producerLast,
 		roundEnd: ltc.firstUncleanable,
-		lim:      record.Limits{MaxDecompressedBytes: max(record.DefaultMaxDecompressedBytes, 16*int(cfg.MaxMessageBytes))}}
+		lim:      decompressLimits(cfg)}
 	l.segMu.RLock()
 	var segs []*segment
 	next := end
@@ -96,7 +96,7 @@ func (l *Log) buildOffsetMap(m *offsetMap, from, upTo int64, done func() bool) e
 	l.segMu.RUnlock()
 	m.updateLatest(from - 1)
 	full := false
-	var lim record.Limits
+	lim := decompressLimits(l.config()) // the cap produce validation applied
 	for _, s := range segs[max(segmentFor(segs, from), 0):] {
 		if s.base >= upTo || full {
 			break
