@@ -27,6 +27,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/strom-project/strom/internal/quota"
 	"github.com/strom-project/strom/internal/replica"
 	"github.com/strom-project/strom/internal/storage"
 	"github.com/strom-project/strom/internal/wire"
@@ -38,7 +39,7 @@ func (h *Handlers) produceAPI() wire.API {
 	return wire.API{Key: 0, Min: 0, Max: 13, Handle: typed(h.produce)}
 }
 
-func (h *Handlers) produce(ctx context.Context, _ *wire.Conn, req *kmsg.ProduceRequest) (kmsg.Response, error) {
+func (h *Handlers) produce(ctx context.Context, c *wire.Conn, req *kmsg.ProduceRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.ProduceResponse)
 	var topLevel int16
 	switch {
@@ -76,6 +77,7 @@ func (h *Handlers) produce(ctx context.Context, _ *wire.Conn, req *kmsg.ProduceR
 		}
 		resp.Topics = append(resp.Topics, st)
 	}
+	resp.ThrottleMillis = h.recordQuota(c, quota.Produce, producedBytes(req))
 	if waits = h.settleCommitted(resp, waits); len(waits) > 0 {
 		// acks=all records waiting for followers: answer later, and let
 		// the connection serve the requests behind this one meanwhile.
@@ -234,4 +236,24 @@ func (h *Handlers) topicName(name string, id [16]byte, byID bool) (string, int16
 		return "", kerr.UnknownTopicID.Code
 	}
 	return n, 0
+}
+
+// recordQuota counts bytes against the client's byte-rate quota of kind
+// and returns the throttle time for the response (0 without a quota).
+// Produce counts every record byte of the request, appended or not, as
+// Kafka counts the request size. An acks=0 producer gets no response, so
+// it is not muted (Kafka mutes it regardless).
+func (h *Handlers) recordQuota(c *wire.Conn, kind quota.Kind, bytes int) int32 {
+	d := h.Quotas.Record(h.clientQuotas(), kind, quota.User(c.Principal), quota.ClientID(c), float64(bytes))
+	return int32(min(d.Milliseconds(), 1<<31-1))
+}
+
+func producedBytes(req *kmsg.ProduceRequest) int {
+	n := 0
+	for _, t := range req.Topics {
+		for _, p := range t.Partitions {
+			n += len(p.Records)
+		}
+	}
+	return n
 }

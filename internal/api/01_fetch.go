@@ -16,6 +16,9 @@ package api
 //     partition's other replicas (else NOT_LEADER_OR_FOLLOWER); it reads up
 //     to the log end, and its fetch offset is recorded as its log end
 //     offset, which moves the high watermark and the ISR (replica package).
+//   - Replication throttling (KIP-73): a follower not in the ISR gets no
+//     records for a partition throttled on this leader while the leader
+//     replication quota is exceeded (replica.Partition.ThrottleFollowerFetch).
 //   - v18: a follower sends the high watermark it knows; when the leader's
 //     is ahead the fetch answers at once instead of long-polling (KIP-1166).
 //   - A last fetched epoch (v12+) is checked against the leader-epoch cache
@@ -33,6 +36,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/strom-project/strom/internal/quota"
 	"github.com/strom-project/strom/internal/replica"
 	"github.com/strom-project/strom/internal/storage"
 	"github.com/strom-project/strom/internal/wire"
@@ -42,7 +46,7 @@ func (h *Handlers) fetchAPI() wire.API {
 	return wire.API{Key: 1, Min: 4, Max: 18, Handle: typed(h.fetch)}
 }
 
-func (h *Handlers) fetch(ctx context.Context, _ *wire.Conn, req *kmsg.FetchRequest) (kmsg.Response, error) {
+func (h *Handlers) fetch(ctx context.Context, c *wire.Conn, req *kmsg.FetchRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.FetchResponse)
 	byID := req.Version >= 13
 	var (
@@ -97,6 +101,7 @@ func (h *Handlers) fetch(ctx context.Context, _ *wire.Conn, req *kmsg.FetchReque
 	}
 
 	from := fetcherOf(req)
+	h.capFetchToQuota(c, req, from)
 	results, bufs := h.fetchWait(ctx, req, from, parts)
 	served := map[tpKey]bool{}
 	topicIdx := map[tpKey]int{}
@@ -109,6 +114,7 @@ func (h *Handlers) fetch(ctx context.Context, _ *wire.Conn, req *kmsg.FetchReque
 		if len(r.RecordBatches) > 0 {
 			served[sp.key] = true
 			h.countFetched(sp.key, len(r.RecordBatches), from)
+			h.countReplicated(sp.key, len(r.RecordBatches), from)
 		}
 		sp.sentHW, sp.sentLSO, sp.sentLogStart = r.HighWatermark, r.LastStableOffset, r.LogStartOffset
 		tk := tpKey{topic: sp.key.topic, id: sp.key.id}
@@ -124,6 +130,9 @@ func (h *Handlers) fetch(ctx context.Context, _ *wire.Conn, req *kmsg.FetchReque
 	}
 	if sess != nil {
 		sess.rotate(served)
+	}
+	if !from.isFollower() {
+		resp.ThrottleMillis = h.recordQuota(c, quota.Fetch, fetchedBytes(resp))
 	}
 	return &pooledFetchResponse{FetchResponse: resp, bufs: bufs}, nil
 }
@@ -141,6 +150,22 @@ func (h *Handlers) countFetched(key tpKey, bytes int, from fetchFrom) {
 		}
 	}
 	h.Traffic.Fetched(name, int64(bytes), from.isFollower())
+}
+
+// countReplicated counts bytes served to a follower against this broker's
+// leader replication quota when the partition is throttled (KIP-73).
+func (h *Handlers) countReplicated(key tpKey, bytes int, from fetchFrom) {
+	if !from.isFollower() {
+		return
+	}
+	name := key.topic
+	if name == "" { // by topic id (v13+)
+		var ok bool
+		if name, ok = h.Replicas.TopicName(key.id); !ok {
+			return
+		}
+	}
+	h.Replicas.RecordLeaderReplication(name, key.partition, bytes)
 }
 
 // pooledFetchResponse carries record sets read into pooled buffers; the
@@ -211,7 +236,7 @@ func (h *Handlers) fetchWait(ctx context.Context, req *kmsg.FetchRequest, from f
 			return results, bufs
 		}
 		left := deadline.Sub(h.Now())
-		if left <= 0 || !waitAny(ctx, left, waits) {
+		if left <= 0 || !h.waitAnyCounted(ctx, left, waits) {
 			return results, bufs
 		}
 		releaseBufs(bufs) // not enough yet: read again after the change
@@ -265,7 +290,16 @@ func (h *Handlers) readAll(req *kmsg.FetchRequest, from fetchFrom, first bool, p
 		upTo := hw
 		if from.isFollower() {
 			upTo = leo
-			urgent = urgent || sp.replicaHW < hw
+			if p.ThrottleFollowerFetch(from.replicaID) {
+				// Replication quota exceeded for an out-of-sync follower
+				// (KIP-73): no records, no error; the range is still
+				// checked. Its high watermark cannot pass its own log end,
+				// so only a move below that is worth answering early for.
+				upTo = sp.fetchOffset
+				urgent = urgent || sp.replicaHW < min(hw, sp.fetchOffset)
+			} else {
+				urgent = urgent || sp.replicaHW < hw
+			}
 		}
 		max := min(sp.maxBytes, budget)
 		buf := wire.GetBuf()
@@ -353,4 +387,40 @@ func waitAny(ctx context.Context, d time.Duration, chs []<-chan struct{}) bool {
 	}
 	i, _, _ := reflect.Select(cases)
 	return i >= 2
+}
+
+// Client quotas (internal/quota): a consumer's fetch reads at most its
+// consumer_byte_rate over the quota window, the bytes it gets count
+// against the quota, and its long-poll wait is not request handling time.
+// Kafka answers an over-quota fetch with no records; Strom sends them and
+// the throttle time (the mute) pays for them, which bounds the rate alike.
+
+// capFetchToQuota lowers a consumer's MaxBytes to what its fetch quota
+// allows in one window (Kafka's getMaxValueInQuotaWindow).
+func (h *Handlers) capFetchToQuota(c *wire.Conn, req *kmsg.FetchRequest, from fetchFrom) {
+	if from.isFollower() {
+		return
+	}
+	if n, ok := h.Quotas.MaxFetchBytes(h.clientQuotas(), quota.User(c.Principal), quota.ClientID(c)); ok && (req.MaxBytes <= 0 || n < req.MaxBytes) {
+		req.MaxBytes = n
+	}
+}
+
+// fetchedBytes is the record bytes of a fetch response.
+func fetchedBytes(resp *kmsg.FetchResponse) int {
+	n := 0
+	for _, t := range resp.Topics {
+		for _, p := range t.Partitions {
+			n += len(p.RecordBatches)
+		}
+	}
+	return n
+}
+
+// waitAnyCounted is waitAny, telling the request quota the time waited.
+func (h *Handlers) waitAnyCounted(ctx context.Context, d time.Duration, chs []<-chan struct{}) bool {
+	start := h.Now()
+	ok := waitAny(ctx, d, chs)
+	quota.Waited(ctx, h.Now().Sub(start))
+	return ok
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/strom-project/strom/internal/config"
 	"github.com/strom-project/strom/internal/controller"
 	"github.com/strom-project/strom/internal/coordinator/group"
+	"github.com/strom-project/strom/internal/quota"
 	"github.com/strom-project/strom/internal/replica"
 	"github.com/strom-project/strom/internal/wire"
 )
@@ -32,6 +33,9 @@ type Handlers struct {
 	Now          func() time.Time
 	// Traffic, if set, counts produced and fetched bytes per topic.
 	Traffic Traffic
+	// Quotas enforces client quotas; Register makes one from Config and
+	// Now when it is nil.
+	Quotas *quota.Manager
 
 	sessions *fetchSessions
 }
@@ -42,6 +46,19 @@ func Register(reg *wire.Registry, h *Handlers) {
 		h.Now = time.Now
 	}
 	h.sessions = newFetchSessions(1000, h.Now)
+	if h.Quotas == nil {
+		h.Quotas = quota.NewManager(quota.Config{
+			Samples: int(h.Config.Int("quota.window.num")),
+			Window:  time.Duration(h.Config.Int("quota.window.size.seconds")) * time.Second,
+			Now:     h.Now,
+		})
+	}
+	register := func(a wire.API) {
+		// Client listeners only: the CONTROLLER listener's inter-broker
+		// requests are exempt, as Kafka's cluster actions are.
+		a.Handle = h.Quotas.Wrap(a.Key, h.clientQuotas, a.Handle)
+		reg.Register(a)
+	}
 	for _, a := range []wire.API{
 		h.produceAPI(),
 		h.fetchAPI(),
@@ -65,8 +82,10 @@ func Register(reg *wire.Registry, h *Handlers) {
 		h.electLeadersAPI(),
 		h.describeLogDirsAPI(),
 		h.unregisterBrokerAPI(),
+		h.describeClientQuotasAPI(),
+		h.alterClientQuotasAPI(),
 	} {
-		reg.Register(a)
+		register(a)
 	}
 	if h.Groups != nil {
 		for _, a := range []wire.API{
@@ -82,7 +101,7 @@ func Register(reg *wire.Registry, h *Handlers) {
 			h.deleteGroupsAPI(),
 			h.offsetDeleteAPI(),
 		} {
-			reg.Register(a)
+			register(a)
 		}
 	}
 }
@@ -109,9 +128,22 @@ func RegisterController(reg *wire.Registry, h *Handlers) {
 		h.listPartitionReassignmentsAPI(),
 		h.electLeadersAPI(),
 		h.unregisterBrokerAPI(),
+		h.alterClientQuotasAPI(),
 	} {
 		reg.Register(a)
 	}
+}
+
+// clientQuotas is the current image's client quotas (none without a
+// controller: some tests serve Produce and Fetch alone).
+func (h *Handlers) clientQuotas() quota.Quotas {
+	if h.Ctrl == nil {
+		return nil
+	}
+	if im := h.Ctrl.Image(); im != nil {
+		return im.ClientQuotas
+	}
+	return nil
 }
 
 // typed adapts a handler of a concrete request type to wire.Handler.

@@ -9,6 +9,7 @@ import (
 	"github.com/strom-project/strom/internal/cli/dev"
 	"github.com/strom-project/strom/internal/cli/group"
 	"github.com/strom-project/strom/internal/cli/produce"
+	"github.com/strom-project/strom/internal/cli/quota"
 	"github.com/strom-project/strom/internal/cli/topic"
 )
 
@@ -28,5 +29,6 @@ against it unchanged. Start a single-node broker with "strom serve".`,
 	}
 	root.AddCommand(newServeCommand(), topic.NewCommand(), produce.NewCommand(), consume.NewCommand(), group.NewCommand(), cluster.NewCommand(), clibench.NewCommand())
 	root.AddCommand(dev.NewCommand())
+	root.AddCommand(quota.NewCommand())
 	return root
 }

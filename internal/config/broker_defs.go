@@ -45,6 +45,11 @@ var BrokerDefs = indexDefs([]Def{
 	{Name: "admin.listener", Type: TypeString, Default: "127.0.0.1:9644",
 		Doc: "Strom only (no Kafka equivalent): host:port of the admin HTTP listener serving Prometheus /metrics, /health and /ready " +
 			"(docs/metrics.md); port 0 picks a free port, empty disables it. The broker fails to start if it cannot bind it."},
+	// Client quotas (KIP-13, KIP-124): the rate window of every client quota.
+	{Name: "quota.window.num", Type: TypeInt, Default: "11", Valid: atLeast(1),
+		Doc: "Number of samples over which client quotas (producer_byte_rate, consumer_byte_rate, request_percentage) measure their rate."},
+	{Name: "quota.window.size.seconds", Type: TypeInt, Default: "1", Valid: atLeast(1),
+		Doc: "Length of one client quota sample."},
 
 	// Topics.
 	{Name: "num.partitions", Type: TypeInt, Default: "1", Valid: atLeast(1), Doc: "Default partitions for new topics."},
@@ -112,6 +117,18 @@ var BrokerDefs = indexDefs([]Def{
 		Doc: "How often high watermarks are written to replication-offset-checkpoint."},
 	{Name: "num.replica.fetchers", Type: TypeInt, Default: "1", Valid: atLeast(1), Scope: ClusterWide, NoLive: true,
 		Doc: "Fetcher goroutines per source broker."},
+	// Replication quotas (KIP-73): throttle the traffic of moving replicas.
+	{Name: "leader.replication.throttled.rate", Type: TypeLong, Default: maxLong, Valid: atLeast(0), Scope: ClusterWide,
+		Doc: "Bytes per second this broker may send as leader to followers not in the ISR, for the replicas named in each topic's " +
+			"leader.replication.throttled.replicas; in-sync followers are never held back. The default means unthrottled. " +
+			"Meant to be set dynamically for a reassignment; keep it above about 1 MB/s for a smooth rate."},
+	{Name: "follower.replication.throttled.rate", Type: TypeLong, Default: maxLong, Valid: atLeast(0), Scope: ClusterWide,
+		Doc: "Bytes per second this broker may fetch as a follower that is not in sync, for the replicas named in each topic's " +
+			"follower.replication.throttled.replicas. The default means unthrottled. Meant to be set dynamically for a reassignment."},
+	{Name: "replication.quota.window.num", Type: TypeInt, Default: "11", Valid: atLeast(1),
+		Doc: "Number of samples over which the replication quotas measure their rate."},
+	{Name: "replication.quota.window.size.seconds", Type: TypeInt, Default: "1", Valid: atLeast(1),
+		Doc: "Length of one replication quota sample."},
 
 	// Consumer groups.
 	{Name: "offsets.topic.num.partitions", Type: TypeInt, Default: "50", Valid: atLeast(1), Doc: "Partitions of __consumer_offsets (fixed once the topic exists)."},

@@ -31,7 +31,11 @@ func Reference() string {
 	b.WriteString("| Name | Type | Default | Valid values | Broker synonym | Description |\n|---|---|---|---|---|---|\n")
 	for _, name := range slices.Sorted(maps.Keys(TopicDefs)) {
 		d := TopicDefs[name]
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | `%s` | %s |\n", d.Name, typeWord(d.Type), defaultCell(d), validCell(d), d.Synonym, cell(d.Doc))
+		syn := "—" // Kafka has no broker-wide default for it
+		if d.Synonym != "" {
+			syn = "`" + d.Synonym + "`"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", d.Name, typeWord(d.Type), defaultCell(d), validCell(d), syn, cell(d.Doc))
 	}
 	return b.String()
 }

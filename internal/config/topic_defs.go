@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -31,6 +32,12 @@ var TopicDefs = indexDefs([]Def{
 		Doc: "Force an fsync after this much time."},
 	{Name: "index.interval.bytes", Type: TypeInt, Default: "4096", Synonym: "log.index.interval.bytes", Valid: atLeast(0),
 		Doc: "Bytes between entries of the offset index."},
+	{Name: "follower.replication.throttled.replicas", Type: TypeList, Default: "", Valid: throttledReplicas,
+		Doc: "Replicas whose fetching is throttled on the follower side by follower.replication.throttled.rate, as " +
+			"partition:broker pairs (0:3,1:3), or * for every replica of the topic; during a reassignment, the replicas being added."},
+	{Name: "leader.replication.throttled.replicas", Type: TypeList, Default: "", Valid: throttledReplicas,
+		Doc: "Replicas whose leader-side traffic to out-of-sync followers is throttled by leader.replication.throttled.rate, as " +
+			"partition:broker pairs (0:1,0:2), or * for every replica of the topic; during a reassignment, the current replicas."},
 	{Name: "max.compaction.lag.ms", Type: TypeLong, Default: maxLong, Synonym: "log.cleaner.max.compaction.lag.ms", Valid: atLeast(1),
 		Doc: "Longest time a message stays ineligible for compaction."},
 	{Name: "max.message.bytes", Type: TypeInt, Default: "1048588", Synonym: "message.max.bytes", Valid: atLeast(0),
@@ -100,3 +107,21 @@ func ValidateTopicConfig(name, value string) error {
 	}
 	return d.Validate(value)
 }
+
+// throttledReplica is one entry of a throttled replica list; like Kafka's
+// ThrottledReplicaListValidator it also accepts an empty entry.
+var throttledReplica = regexp.MustCompile(`^([0-9]+:[0-9]+)?$`)
+
+// throttledReplicas validates leader/follower.replication.throttled.replicas:
+// the single wildcard * or a list of partitionId:brokerId.
+var throttledReplicas = &Validator{Desc: "[partitionId]:[brokerId],[partitionId]:[brokerId],... or *", Check: func(v string) error {
+	if strings.TrimSpace(v) == "*" {
+		return nil
+	}
+	for _, e := range strings.Split(v, ",") {
+		if !throttledReplica.MatchString(strings.TrimSpace(e)) {
+			return fmt.Errorf("must be the literal '*' or a list of replicas in the form [partitionId]:[brokerId],[partitionId]:[brokerId],...")
+		}
+	}
+	return nil
+}}

@@ -37,6 +37,8 @@ type builder struct {
 	topicsCopied, brokersCopied, cfgCopied bool
 	ownTopics                              map[Uuid]bool // topics cloned by this batch
 	ownConfigs                             map[ConfigResource]bool
+	quotasCopied                           bool
+	ownQuotas                              map[QuotaEntity]bool // entities cloned by this batch
 }
 
 func (im *Image) shallowCopy() *Image {
@@ -75,6 +77,8 @@ func (b *builder) apply(r Record) error {
 		return b.removeTopic(r)
 	case *ConfigRecord:
 		b.config(ConfigResource{r.ResourceType, r.ResourceName}, r.Name, r.Value)
+	case *ClientQuotaRecord:
+		return b.clientQuota(r)
 	case *ProducerIdsRecord:
 		if r.NextProducerID <= b.next.NextProducerID {
 			return invalid("next producer id %d does not grow from %d", r.NextProducerID, b.next.NextProducerID)

@@ -95,6 +95,8 @@ func decodeRecord(typ RecordType, ver uint32, body []byte) (Record, error) {
 		rec = new(ConfigRecord)
 	case ProducerIdsRecordType:
 		rec = new(ProducerIdsRecord)
+	case ClientQuotaRecordType:
+		rec = new(ClientQuotaRecord)
 	case FenceBrokerRecordType:
 		rec = new(FenceBrokerRecord)
 	case UnregisterBrokerRecordType:

@@ -1,6 +1,10 @@
 package metadata
 
-import "github.com/twmb/franz-go/pkg/kbin"
+import (
+	"math"
+
+	"github.com/twmb/franz-go/pkg/kbin"
+)
 
 // record decodes the body of rec (a pointer to a zero record) in place.
 func (d *decoder) record(rec Record) {
@@ -84,6 +88,8 @@ func (d *decoder) record(rec Record) {
 		r.Epoch = d.r.Int64()
 		r.Fenced = d.r.Int8()
 		r.InControlledShutdown = d.r.Int8()
+	case *ClientQuotaRecord:
+		d.clientQuota(r)
 	default:
 		panic("metadata: decoder has no case for a registered record type")
 	}
@@ -174,4 +180,37 @@ func (r *BrokerRegistrationChangeRecord) appendBody(dst []byte) []byte {
 	dst = kbin.AppendInt64(dst, r.Epoch)
 	dst = kbin.AppendInt8(dst, r.Fenced)
 	return kbin.AppendInt8(dst, r.InControlledShutdown)
+}
+
+// clientQuota decodes a ClientQuotaRecord body:
+//
+//	entity:[type:string name:nullable-string] key:string value:f64 remove:bool
+func (d *decoder) clientQuota(r *ClientQuotaRecord) {
+	// An entity part takes at least 2 bytes (an empty type, a null name).
+	if n := d.arrayLen(2); n >= 0 {
+		r.Entity = make([]QuotaEntityData, n)
+		for i := range r.Entity {
+			r.Entity[i].Type = d.string()
+			r.Entity[i].Name = d.nullableString()
+		}
+	}
+	r.Key = d.string()
+	r.Value = d.r.Float64()
+	r.Remove = d.bool()
+	// The controller writes only positive finite values; NaN would also
+	// make two equal logs compare unequal.
+	if math.IsNaN(r.Value) || math.IsInf(r.Value, 0) {
+		d.fail("non-finite quota value")
+	}
+}
+
+func (r *ClientQuotaRecord) appendBody(dst []byte) []byte {
+	dst = kbin.AppendCompactNullableArrayLen(dst, len(r.Entity), r.Entity == nil)
+	for _, e := range r.Entity {
+		dst = appendString(dst, e.Type)
+		dst = kbin.AppendCompactNullableString(dst, e.Name)
+	}
+	dst = appendString(dst, r.Key)
+	dst = kbin.AppendFloat64(dst, r.Value)
+	return kbin.AppendBool(dst, r.Remove)
 }

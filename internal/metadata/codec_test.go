@@ -41,6 +41,9 @@ func sampleRecords() []Record {
 		&PartitionRecord{TopicID: id, Partition: 2, Replicas: []int32{1, 2, 3}, ISR: []int32{}, Leader: -1,
 			ELR: []int32{2, 3}, LastKnownELR: []int32{3}},
 		&PartitionChangeRecord{TopicID: id, Partition: 2, Leader: 2, ISR: []int32{2}, ELR: []int32{3}, LastKnownELR: []int32{}},
+		&ClientQuotaRecord{Entity: []QuotaEntityData{{Type: QuotaUser, Name: str("alice")}, {Type: QuotaClientID}},
+			Key: "producer_byte_rate", Value: 1048576},
+		&ClientQuotaRecord{Entity: []QuotaEntityData{{Type: QuotaClientID, Name: str("")}}, Key: "request_percentage", Remove: true},
 	}
 }
 

@@ -13,6 +13,10 @@ type Image struct {
 	// under {TopicResource, name}, cluster-wide broker defaults under
 	// {BrokerResource, ""}, per-broker under {BrokerResource, "<id>"}.
 	Configs map[ConfigResource]map[string]string
+	// ClientQuotas holds the client quotas (KIP-546) by entity, then by key
+	// (producer_byte_rate, consumer_byte_rate, request_percentage,
+	// controller_mutation_rate). An entity has at least one key.
+	ClientQuotas map[QuotaEntity]map[string]float64
 	// NextProducerID is the first producer id not yet handed out in a block.
 	NextProducerID int64
 }

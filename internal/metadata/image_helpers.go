@@ -14,6 +14,8 @@ func NewImage() *Image {
 		TopicsByID: map[Uuid]*Topic{},
 		Brokers:    map[int32]*Broker{},
 		Configs:    map[ConfigResource]map[string]string{},
+
+		ClientQuotas: map[QuotaEntity]map[string]float64{},
 	}
 }
 
@@ -48,7 +50,7 @@ func (im *Image) SortedTopicNames() []string {
 // Records returns a batch that rebuilds im from the empty image; it is the
 // content of a metadata snapshot. The order is deterministic: cluster id,
 // brokers by id, topics by name (each followed by its partitions and
-// configs), other configs by resource, producer ids.
+// configs), other configs by resource, producer ids, client quotas.
 func (im *Image) Records() []Record {
 	var recs []Record
 	if im.ClusterID != "" {
@@ -96,7 +98,7 @@ func (im *Image) Records() []Record {
 	if im.NextProducerID > 0 {
 		recs = append(recs, &ProducerIdsRecord{BrokerID: -1, NextProducerID: im.NextProducerID})
 	}
-	return recs
+	return append(recs, im.quotaRecords()...)
 }
 
 // BrokerConfigName is the ConfigResource name of broker id's own configs.

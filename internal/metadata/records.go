@@ -17,7 +17,9 @@ const (
 	FenceBrokerRecordType      RecordType = 7
 	UnfenceBrokerRecordType    RecordType = 8
 	RemoveTopicRecordType      RecordType = 9
-	ProducerIdsRecordType      RecordType = 15
+	// ClientQuotaRecordType is Kafka's apiKey 14.
+	ClientQuotaRecordType RecordType = 14
+	ProducerIdsRecordType RecordType = 15
 	// BrokerRegistrationChangeRecordType is Kafka's apiKey 17.
 	BrokerRegistrationChangeRecordType RecordType = 17
 	ClusterIDRecordType                RecordType = 100
@@ -47,6 +49,8 @@ func (t RecordType) String() string {
 		return "RemoveTopic"
 	case ProducerIdsRecordType:
 		return "ProducerIds"
+	case ClientQuotaRecordType:
+		return "ClientQuota"
 	case ClusterIDRecordType:
 		return "ClusterID"
 	}
@@ -205,6 +209,25 @@ type ProducerIdsRecord struct {
 	NextProducerID int64
 }
 
+// ClientQuotaRecord sets (or, with Remove, deletes) one client quota of an
+// entity (Kafka's apiKey 14, KIP-546). Entity lists the entity's parts, at
+// most one per type (QuotaUser, QuotaClientID, QuotaIP); a nil Name is the
+// default entity of that type. Value is ignored when Remove is set.
+type ClientQuotaRecord struct {
+	Entity []QuotaEntityData
+	Key    string
+	Value  float64
+	Remove bool
+}
+
+// QuotaEntityData is one part of a client quota entity, as in Kafka's
+// ClientQuotaRecord.EntityData.
+type QuotaEntityData struct {
+	Type string  // QuotaUser, QuotaClientID or QuotaIP
+	Name *string // nil: the default entity of Type
+}
+
+func (*ClientQuotaRecord) Type() RecordType      { return ClientQuotaRecordType }
 func (*ClusterIDRecord) Type() RecordType        { return ClusterIDRecordType }
 func (*RegisterBrokerRecord) Type() RecordType   { return RegisterBrokerRecordType }
 func (*TopicRecord) Type() RecordType            { return TopicRecordType }
@@ -220,6 +243,7 @@ func (*BrokerRegistrationChangeRecord) Type() RecordType {
 	return BrokerRegistrationChangeRecordType
 }
 
+func (*ClientQuotaRecord) version() uint16              { return 0 }
 func (*ClusterIDRecord) version() uint16                { return 0 }
 func (*RegisterBrokerRecord) version() uint16           { return 1 }
 func (*TopicRecord) version() uint16                    { return 0 }

@@ -40,6 +40,8 @@ type conn struct {
 	info wire.Conn
 	ctx  context.Context
 	stop context.CancelFunc
+	// mutedUntil: no request is read before then (mute.go).
+	mutedUntil time.Time
 }
 
 func newConn(s *Server, listener string, nc net.Conn, ip string, lo ListenOptions) *conn {
@@ -88,6 +90,9 @@ func (c *conn) loop() error {
 		} else if queue, err = c.writeReady(bw, queue, false); err != nil {
 			return err
 		}
+		if queue, err = c.waitMuted(bw, queue); err != nil {
+			return err
+		}
 		if c.srv.opts.IdleTimeout > 0 {
 			c.nc.SetReadDeadline(time.Now().Add(c.srv.opts.IdleTimeout))
 		}
@@ -115,6 +120,7 @@ func (c *conn) loop() error {
 			continue
 		}
 		c.observe(h.Key, resp, nil, start)
+		c.noteThrottle(resp)
 		if err := writeResponse(bw, h, resp); err != nil {
 			return err
 		}
@@ -174,6 +180,7 @@ func (c *conn) writeReady(bw *bufio.Writer, queue []queued, wait bool) ([]queued
 		}
 		c.observe(q.h.Key, q.resp, nil, q.start)
 		if q.resp != nil {
+			c.noteThrottle(q.resp)
 			if err := writeResponse(bw, q.h, q.resp); err != nil {
 				return nil, err
 			}

@@ -40,6 +40,7 @@ type fetcherKey struct {
 type fetchState struct {
 	leaderEpoch int32     // the epoch it follows; sent as CurrentLeaderEpoch
 	delayUntil  time.Time // backing off after an error until then
+	caughtUp    bool      // level with the leader's high watermark at the last fetch (throttle.go)
 }
 
 // fetcher pulls every partition this broker follows from one leader
@@ -228,18 +229,30 @@ func (f *fetcher) sleep(d time.Duration) {
 	}
 }
 
-// buildRequest makes a Fetch for every partition not backing off; with
-// none it returns the time until the first one is due (0: none at all).
+// buildRequest makes a Fetch for every partition not backing off and not
+// held back by the follower replication quota; with none it returns the
+// time until the first one is due (0: none at all).
 func (f *fetcher) buildRequest() (*kmsg.FetchRequest, []fetchItem, time.Duration) {
 	now := time.Now()
+	exceeded := sync.OnceValue(f.m.throttle.follower.Exceeded)
 	f.mu.Lock()
 	var items []fetchItem
 	var wait time.Duration
+	due := func(d time.Duration) {
+		if wait == 0 || d < wait {
+			wait = d
+		}
+	}
 	for p, fs := range f.parts {
 		if d := fs.delayUntil.Sub(now); d > 0 {
-			if wait == 0 || d < wait {
-				wait = d
-			}
+			due(d)
+			continue
+		}
+		if f.throttleFetch(p, fs, exceeded) {
+			// Left out of this request (Kafka's shouldFollowerThrottle);
+			// with nothing else to fetch, look again after the fetch
+			// backoff, as Kafka's fetcher does with an empty request.
+			due(max(f.m.set.fetchBackoff, minThrottleWait))
 			continue
 		}
 		items = append(items, fetchItem{p: p, leaderEpoch: fs.leaderEpoch})
@@ -314,7 +327,9 @@ func (f *fetcher) processPartition(it *fetchItem, rp *kmsg.FetchResponseTopicPar
 		if err := p.applyFetched(f, it, rp); err != nil {
 			f.m.logger.Warn("applying fetched data failed; backing off", "partition", p.String(), "leader", f.key.leader, "err", err)
 			f.delay(p, it.leaderEpoch, backoff)
+			return
 		}
+		f.fetched(it, rp.HighWatermark, len(rp.RecordBatches))
 	case errors.Is(err, kerr.OffsetOutOfRange):
 		f.handleOutOfRange(it)
 	case errors.Is(err, kerr.NotLeaderForPartition), errors.Is(err, kerr.FencedLeaderEpoch),

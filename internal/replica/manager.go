@@ -37,6 +37,8 @@ type Manager struct {
 	fetchMu  sync.Mutex
 	fetchers map[fetcherKey]*fetcher
 
+	throttle throttle // replication quotas (throttle.go)
+
 	isrShrinks, isrExpands atomic.Int64 // committed ISR changes this broker proposed (metrics)
 
 	ctx    context.Context // cancelled by Close
@@ -59,6 +61,7 @@ func NewManager(opts Options) *Manager {
 		set: readSettings(opts.Config), parts: map[string][]*Partition{}, byID: map[metadata.Uuid]string{},
 		fetchers: map[fetcherKey]*fetcher{}}
 	m.image.Store(metadata.NewImage())
+	m.throttle.init(opts.Config, opts.Now)
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	interval := opts.ShrinkCheckInterval
 	if interval <= 0 {
@@ -188,6 +191,7 @@ func (m *Manager) Apply(prev, next *metadata.Image) {
 		}
 	}
 	dyn := m.dynamicConfig(next)
+	m.applyThrottles(next, dyn)
 	// A dynamic broker config (this broker's or the cluster default) can be
 	// the value of any topic's config: re-resolve every topic when one
 	// changes.
