@@ -36,6 +36,8 @@ type Handlers struct {
 	// Quotas enforces client quotas; Register makes one from Config and
 	// Now when it is nil.
 	Quotas *quota.Manager
+	// OnThrottle, if set, hears of every client-quota throttle (metrics).
+	OnThrottle func(kind string, d time.Duration)
 
 	sessions *fetchSessions
 }
@@ -47,11 +49,15 @@ func Register(reg *wire.Registry, h *Handlers) {
 	}
 	h.sessions = newFetchSessions(1000, h.Now)
 	if h.Quotas == nil {
-		h.Quotas = quota.NewManager(quota.Config{
+		qc := quota.Config{
 			Samples: int(h.Config.Int("quota.window.num")),
 			Window:  time.Duration(h.Config.Int("quota.window.size.seconds")) * time.Second,
 			Now:     h.Now,
-		})
+		}
+		if on := h.OnThrottle; on != nil {
+			qc.OnThrottle = func(k quota.Kind, d time.Duration) { on(k.String(), d) }
+		}
+		h.Quotas = quota.NewManager(qc)
 	}
 	register := func(a wire.API) {
 		// Client listeners only: the CONTROLLER listener's inter-broker

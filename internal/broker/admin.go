@@ -52,6 +52,7 @@ func (b *Broker) startAdmin(h *api.Handlers) error {
 	a.server = srv
 	b.server.SetObserver(a.metrics.Requests)
 	h.Traffic = a.metrics.Traffic
+	h.OnThrottle = a.metrics.Throttles.Observe
 	b.admin = a
 	logger.Info("admin listener", "addr", srv.Addr())
 	return nil

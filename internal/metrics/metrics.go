@@ -10,19 +10,22 @@ type Metrics struct {
 	Registry *prometheus.Registry
 	Requests *Requests
 	Traffic  *Traffic
+	// Throttles counts client-quota throttles.
+	Throttles *Throttles
 }
 
 // New builds a registry with the Go runtime and process collectors, the
 // request metrics and the per-topic traffic counters. topicExists (may be
 // nil) lets a scrape forget the traffic of deleted topics.
 func New(topicExists func(topic string) bool) *Metrics {
-	m := &Metrics{Registry: prometheus.NewRegistry(), Requests: NewRequests(), Traffic: NewTraffic(topicExists)}
+	m := &Metrics{Registry: prometheus.NewRegistry(), Requests: NewRequests(), Traffic: NewTraffic(topicExists), Throttles: NewThrottles()}
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.Traffic,
 	)
 	m.Registry.MustRegister(m.Requests.Collectors()...)
+	m.Registry.MustRegister(m.Throttles.Collectors()...)
 	return m
 }
 

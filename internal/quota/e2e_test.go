@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/strom-project/strom/internal/metrics/metricstest"
 	"github.com/strom-project/strom/internal/teststrom"
 )
 
@@ -34,7 +35,7 @@ func (h *throttles) OnBrokerThrottle(_ kgo.BrokerMetadata, d time.Duration, _ bo
 	}
 }
 
-func startBroker(t *testing.T) (string, *kadm.Client) {
+func startBroker(t *testing.T) (string, *kadm.Client, *teststrom.Broker) {
 	t.Helper()
 	// Two 1 s samples: a burst is spread over one second rather than ten,
 	// so a 1 MiB run is long enough to see the rate (Kafka: 11 samples).
@@ -48,7 +49,7 @@ func startBroker(t *testing.T) (string, *kadm.Client) {
 		t.Fatal(err)
 	}
 	t.Cleanup(cl.Close)
-	return b.Addr(), kadm.NewClient(cl)
+	return b.Addr(), kadm.NewClient(cl), b
 }
 
 func client(t *testing.T, addr, id string, h *throttles, opts ...kgo.Opt) *kgo.Client {
@@ -112,7 +113,7 @@ func consumeAll(t *testing.T, ctx context.Context, cl *kgo.Client, n int) float6
 // throttle times, another client id is not throttled, and removing the
 // quota lifts the throttle.
 func TestClientQuotasEndToEnd(t *testing.T) {
-	addr, adm := startBroker(t)
+	addr, adm, b := startBroker(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	if _, err := adm.CreateTopic(ctx, 1, 1, nil, "q"); err != nil {
@@ -157,6 +158,17 @@ func TestClientQuotasEndToEnd(t *testing.T) {
 	}
 	if slowH.n.Load() == 0 {
 		t.Error("the throttled producer saw no throttle_time_ms")
+	}
+	// The broker's metrics count what it throttled.
+	fams, err := metricstest.Scrape("http://" + b.AdminAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := fams.Value("strom_quota_throttles_total", "quota", "produce"); n < float64(slowH.n.Load()) {
+		t.Errorf("strom_quota_throttles_total{quota=produce} = %v, the client saw %d throttles", n, slowH.n.Load())
+	}
+	if s, _ := fams.Value("strom_quota_throttle_seconds_total", "quota", "produce"); s <= 0 {
+		t.Errorf("strom_quota_throttle_seconds_total{quota=produce} = %v", s)
 	}
 	fast := client(t, addr, "fast", &fastH)
 	produceMiB(t, ctx, fast, "q")
