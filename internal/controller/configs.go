@@ -34,44 +34,9 @@ type AlterConfig struct {
 // ErrInvalidRequest or ErrUnknownTopic, or is a whole-request error
 // (ErrNotController, a done ctx).
 func (c *Controller) AlterConfigs(ctx context.Context, alts []AlterConfig, validateOnly bool) []error {
-	results := make([]error, len(alts))
-	setAll := func(err error) {
-		for i := range results {
-			if results[i] == nil {
-				results[i] = err
-			}
-		}
-	}
-	err := c.do(ctx, func() {
-		im, err := c.activeImage(ctx)
-		if err != nil {
-			setAll(err)
-			return
-		}
-		var recs []metadata.Record
-		var ok []int
-		for i, a := range alts {
-			more, err := configRecords(im, a)
-			if err != nil {
-				results[i] = err
-				continue
-			}
-			recs = append(recs, more...)
-			ok = append(ok, i)
-		}
-		if validateOnly {
-			return
-		}
-		if _, err := c.propose(ctx, recs); err != nil {
-			for _, i := range ok {
-				results[i] = err
-			}
-		}
+	return c.batchWrite(ctx, len(alts), validateOnly, func(im *metadata.Image) itemBuilder {
+		return func(i, _ int) ([]metadata.Record, error) { return configRecords(im, alts[i]) }
 	})
-	if err != nil {
-		setAll(err)
-	}
-	return results
 }
 
 // configRecords validates one resource's change and returns its records.

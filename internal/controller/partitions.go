@@ -11,57 +11,27 @@ import (
 // can only be added, never removed. New partitions keep the replication
 // factor of partition 0.
 func (c *Controller) CreatePartitions(ctx context.Context, reqs []CreatePartitions, validateOnly bool) []CreatePartitionsResult {
-	results := make([]CreatePartitionsResult, len(reqs))
-	for i, r := range reqs {
-		results[i].Topic = r.Topic
-	}
-	setAll := func(err error) {
-		for i := range results {
-			if results[i].Err == nil {
-				results[i].Err = err
-			}
-		}
-	}
-	err := c.do(ctx, func() {
-		im, err := c.activeImage(ctx)
-		if err != nil {
-			setAll(err)
-			return
-		}
+	errs := c.batchWrite(ctx, len(reqs), validateOnly, func(im *metadata.Image) itemBuilder {
 		pl := newPlacer(im)
 		seen := map[string]int{}
 		for _, r := range reqs {
 			seen[r.Topic]++
 		}
-		var recs []metadata.Record
-		var ok []int
-		for i, r := range reqs {
+		return func(i, pending int) ([]metadata.Record, error) {
+			r := reqs[i]
 			if seen[r.Topic] > 1 {
-				results[i].Err = fmt.Errorf("%w: Duplicate topic name.", ErrInvalidRequest)
-				continue
+				return nil, fmt.Errorf("%w: Duplicate topic name.", ErrInvalidRequest)
 			}
-			more, err := growTopic(im, pl, r)
-			if err == nil && len(recs)+len(more) > maxRecordsPerRequest {
+			recs, err := growTopic(im, pl, r)
+			if err == nil && pending+len(recs) > maxRecordsPerRequest {
 				err = fmt.Errorf("%w: Unable to perform excessively large batch operation.", ErrInvalidRequest)
 			}
-			if err != nil {
-				results[i].Err = err
-				continue
-			}
-			recs = append(recs, more...)
-			ok = append(ok, i)
-		}
-		if validateOnly {
-			return
-		}
-		if _, err := c.propose(ctx, recs); err != nil {
-			for _, i := range ok {
-				results[i].Err = err
-			}
+			return recs, err
 		}
 	})
-	if err != nil {
-		setAll(err)
+	results := make([]CreatePartitionsResult, len(reqs))
+	for i, r := range reqs {
+		results[i] = CreatePartitionsResult{Topic: r.Topic, Err: errs[i]}
 	}
 	return results
 }

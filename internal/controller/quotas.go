@@ -53,53 +53,21 @@ var quotaKeys = map[string]quotaKeyType{
 // ErrUnsupportedQuotaEntity, or is a whole-request error (ErrNotController,
 // a done ctx). An entity named twice is refused both times.
 func (c *Controller) AlterClientQuotas(ctx context.Context, alts []QuotaAlteration, validateOnly bool) []error {
-	results := make([]error, len(alts))
-	err := c.do(ctx, func() {
-		im, err := c.activeImage(ctx)
-		if err != nil {
-			for i := range results {
-				results[i] = err
-			}
-			return
-		}
+	return c.batchWrite(ctx, len(alts), validateOnly, func(im *metadata.Image) itemBuilder {
 		seen := map[metadata.QuotaEntity]int{}
 		for _, a := range alts {
 			if e, ok := metadata.QuotaEntityFrom(a.Entity); ok {
 				seen[e]++
 			}
 		}
-		var recs []metadata.Record
-		var ok []int
-		for i, a := range alts {
+		return func(i, _ int) ([]metadata.Record, error) {
+			a := alts[i]
 			if e, valid := metadata.QuotaEntityFrom(a.Entity); valid && seen[e] > 1 {
-				results[i] = fmt.Errorf("%w: Ignoring duplicate entity %s", ErrInvalidRequest, entityString(a.Entity))
-				continue
+				return nil, fmt.Errorf("%w: Ignoring duplicate entity %s", ErrInvalidRequest, entityString(a.Entity))
 			}
-			more, err := quotaRecords(im, a)
-			if err != nil {
-				results[i] = err
-				continue
-			}
-			recs = append(recs, more...)
-			ok = append(ok, i)
-		}
-		if validateOnly {
-			return
-		}
-		if _, err := c.propose(ctx, recs); err != nil {
-			for _, i := range ok {
-				results[i] = err
-			}
+			return quotaRecords(im, a)
 		}
 	})
-	if err != nil {
-		for i := range results {
-			if results[i] == nil {
-				results[i] = err
-			}
-		}
-	}
-	return results
 }
 
 // quotaRecords validates one entry and returns the records it writes: only
