@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,5 +117,30 @@ func readFrom(t *testing.T, addr, topic string, at int64) (string, error) {
 		if got != "" {
 			return got, nil
 		}
+	}
+}
+
+// Configs that are valid alone but not together (Kafka's
+// LogConfig.validateValues) are refused at create and at alter.
+func TestCompactionLagsCrossed(t *testing.T) {
+	adm, _, _ := startWith(t)
+	str := func(s string) *string { return &s }
+	ctx := t.Context()
+	res, err := adm.CreateTopic(ctx, 1, 1, map[string]*string{"min.compaction.lag.ms": str("200"), "max.compaction.lag.ms": str("100")}, "crossed")
+	if err == nil {
+		err = res.Err
+	}
+	if !errors.Is(err, kerr.InvalidConfig) || !strings.Contains(res.ErrMessage, "min.compaction.lag.ms (200) > max.compaction.lag.ms (100)") {
+		t.Fatalf("create with crossed lags: %v %q", err, res.ErrMessage)
+	}
+	if _, err := adm.CreateTopic(ctx, 1, 1, map[string]*string{"max.compaction.lag.ms": str("100")}, "lags"); err != nil {
+		t.Fatal(err)
+	}
+	alt, err := adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Name: "min.compaction.lag.ms", Value: str("200")}}, "lags")
+	if err == nil {
+		err = alt[0].Err
+	}
+	if !errors.Is(err, kerr.InvalidConfig) || !strings.Contains(alt[0].ErrMessage, "> max.compaction.lag.ms (100)") {
+		t.Fatalf("alter to crossed lags: %v %q", err, alt[0].ErrMessage)
 	}
 }

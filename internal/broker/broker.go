@@ -164,6 +164,7 @@ func (b *Broker) startQuorum() (*api.Handlers, error) {
 		NumPartitions:            cfg.NumPartitions,
 		DefaultReplicationFactor: cfg.DefaultReplicationFactor,
 		ValidateTopicConfig:      config.ValidateTopicConfig,
+		ValidateTopicConfigSet:   config.ValidateTopicConfigSet,
 		TopicConfig: func(im *metadata.Image, topic, name string) string {
 			// Kafka's controller resolves topic configs through its own
 			// node's dynamic configs, then the cluster default.

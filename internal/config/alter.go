@@ -154,6 +154,11 @@ func ValidateDynamic(t Target, configs map[string]string) error {
 			return invalid("%s", err.Error())
 		}
 	}
+	if t == TargetTopic {
+		if err := ValidateTopicConfigSet(configs); err != nil {
+			return invalid("%s", err.Error())
+		}
+	}
 	if t == TargetClusterDefault {
 		if bad := filterNames(names, func(d *Def) bool { return d.Scope == PerBroker }); len(bad) > 0 {
 			return invalid("Cannot update these configs at default cluster level, broker id must be specified: [%s]", strings.Join(bad, ", "))

@@ -99,6 +99,22 @@ func indexDefs(defs []Def) map[string]*Def {
 	return m
 }
 
+// ValidateTopicConfigSet checks the rules between a topic's configs that
+// no single value breaks (Kafka's LogConfig.validateValues): configs is
+// the topic's own set, each value already valid on its own.
+func ValidateTopicConfigSet(configs map[string]string) error {
+	minLag, okMin := configs["min.compaction.lag.ms"]
+	maxLag, okMax := configs["max.compaction.lag.ms"]
+	if okMin && okMax {
+		lo, _ := strconv.ParseInt(strings.TrimSpace(minLag), 10, 64)
+		hi, _ := strconv.ParseInt(strings.TrimSpace(maxLag), 10, 64)
+		if lo > hi {
+			return fmt.Errorf("conflict topic config setting min.compaction.lag.ms (%d) > max.compaction.lag.ms (%d)", lo, hi)
+		}
+	}
+	return nil
+}
+
 // ValidateTopicConfig checks one topic config; unknown names are errors.
 func ValidateTopicConfig(name, value string) error {
 	d, ok := TopicDefs[name]

@@ -31,6 +31,9 @@ type Options struct {
 	DefaultReplicationFactor int16 // default.replication.factor
 	// ValidateTopicConfig checks one topic config name/value (config registry).
 	ValidateTopicConfig func(name, value string) error
+	// ValidateTopicConfigSet checks the rules between a new topic's
+	// configs (config.ValidateTopicConfigSet); nil: none.
+	ValidateTopicConfigSet func(configs map[string]string) error
 	// TopicConfig resolves a topic config the controller acts on
 	// (unclean.leader.election.enable): the topic's value, else the broker
 	// default. Default: the topic's dynamic config, else the cluster-wide

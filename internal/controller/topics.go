@@ -127,6 +127,11 @@ func (b *topicBatch) add(t CreateTopic) CreateTopicResult {
 			return fail(fmt.Errorf("%w: Invalid value %s for configuration %s: %v", ErrInvalidConfig, t.Configs[k], k, err))
 		}
 	}
+	if v := b.c.opts.ValidateTopicConfigSet; v != nil {
+		if err := v(t.Configs); err != nil {
+			return fail(fmt.Errorf("%w: %v", ErrInvalidConfig, err))
+		}
+	}
 	id := metadata.RandomUuid()
 	for b.im.TopicsByID[id] != nil {
 		id = metadata.RandomUuid()

@@ -34,4 +34,6 @@ func (t *Throttles) Observe(kind string, d time.Duration) {
 }
 
 // Collectors are the counters to register.
-func (t *Throttles) Collectors() []prometheus.Collector { return []prometheus.Collector{t.count, t.time} }
+func (t *Throttles) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{t.count, t.time}
+}
