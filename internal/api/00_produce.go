@@ -8,6 +8,9 @@ package api
 //   - v3: RecordBatch v2 and transactional ids; v5: log start offset;
 //     v8: record errors and an error message; v9: flexible; v10: current
 //     leader on NOT_LEADER errors (tag); v13: topics by id.
+//   - Transactional batches (KIP-98) are appended like idempotent ones;
+//     the log tracks the open transaction. When the transaction coordinator
+//     sets Handlers.VerifyTxnPartition, it checks them first (KIP-890).
 //   - acks=0 gets no response; if any partition failed the connection is
 //     closed instead, which is how Kafka tells a fire-and-forget producer.
 //   - acks=1 answers after the leader's append. acks=-1 (all) is refused
@@ -28,6 +31,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/strom-project/strom/internal/quota"
+	"github.com/strom-project/strom/internal/record"
 	"github.com/strom-project/strom/internal/replica"
 	"github.com/strom-project/strom/internal/storage"
 	"github.com/strom-project/strom/internal/wire"
@@ -47,11 +51,6 @@ func (h *Handlers) produce(ctx context.Context, c *wire.Conn, req *kmsg.ProduceR
 		topLevel = kerr.UnsupportedVersion.Code
 	case req.Acks != 0 && req.Acks != 1 && req.Acks != -1:
 		topLevel = kerr.InvalidRequiredAcks.Code
-	case req.TransactionID != nil:
-		// Transactions arrive with the transaction coordinator; until then
-		// a transactional producer cannot get this far (FindCoordinator and
-		// AddPartitionsToTxn are not advertised).
-		topLevel = kerr.TransactionalIDAuthorizationFailed.Code
 	}
 	var waits []produceWait
 	for ti, rt := range req.Topics {
@@ -67,6 +66,8 @@ func (h *Handlers) produce(ctx context.Context, c *wire.Conn, req *kmsg.ProduceR
 				sp.ErrorCode = topLevel
 			case nameErr != 0:
 				sp.ErrorCode = nameErr
+			case !h.verifyTxn(ctx, req.TransactionID, name, &rp, &sp):
+				// KIP-890 verification failed; sp holds its error.
 			default:
 				if w, ok := h.producePartition(name, rp, req.Acks, &sp); ok {
 					w.topic, w.partition = ti, pi
@@ -256,4 +257,23 @@ func producedBytes(req *kmsg.ProduceRequest) int {
 		}
 	}
 	return n
+}
+
+// verifyTxn runs the transaction coordinator's check (KIP-890,
+// VerifyTxnPartition) on a partition's transactional records; false with
+// sp's error set when it fails. Without the hook, or for non-transactional
+// records, everything passes: the log still tracks the transaction.
+func (h *Handlers) verifyTxn(ctx context.Context, txnID *string, topic string, rp *kmsg.ProduceRequestTopicPartition, sp *kmsg.ProduceResponseTopicPartition) bool {
+	if h.VerifyTxnPartition == nil || txnID == nil {
+		return true
+	}
+	hd, err := record.ParseHeader(rp.Records)
+	if err != nil || !hd.IsTransactional() {
+		return true // malformed records fail in the append, with its error
+	}
+	if err := h.VerifyTxnPartition(ctx, *txnID, hd.ProducerID, hd.ProducerEpoch, topic, rp.Partition); err != nil {
+		sp.ErrorCode, sp.ErrorMessage = codeFor(err), errMsg(err)
+		return false
+	}
+	return true
 }

@@ -11,7 +11,11 @@ package api
 //     the response unchanged, never decoded.
 //   - Long poll: when less than MinBytes is ready the request waits, up to
 //     MaxWaitMillis, for any of its partitions to change.
-//   - Consumers (replica id -1) read up to the high watermark. A follower
+//   - Consumers (replica id -1) read up to the high watermark, or with
+//     isolation_level=1 (read_committed) up to the last stable offset, and
+//     then get the aborted transactions overlapping the batches returned
+//     (KIP-98); markers and aborted data stay in the raw batches, which
+//     clients filter. Every partition reports its LSO. A follower
 //     (replica id >= 0, from ReplicaState in v15+) must be one of the
 //     partition's other replicas (else NOT_LEADER_OR_FOLLOWER); it reads up
 //     to the log end, and its fetch offset is recorded as its log end
@@ -37,6 +41,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/strom-project/strom/internal/quota"
+	"github.com/strom-project/strom/internal/record"
 	"github.com/strom-project/strom/internal/replica"
 	"github.com/strom-project/strom/internal/storage"
 	"github.com/strom-project/strom/internal/wire"
@@ -274,7 +279,8 @@ func (h *Handlers) readAll(req *kmsg.FetchRequest, from fetchFrom, first bool, p
 		// Offsets as of before the read; a follower is credited with the
 		// leader's end as it was then (Kafka's lastFetchLeaderLogEndOffset).
 		hw, logStart, leo := p.Log.HighWatermark(), p.Log.LogStartOffset(), p.Log.LogEndOffset()
-		r.HighWatermark, r.LastStableOffset, r.LogStartOffset = hw, hw, logStart
+		lso := min(p.Log.LastStableOffset(), hw)
+		r.HighWatermark, r.LastStableOffset, r.LogStartOffset = hw, lso, logStart
 		if sp.lastFetchedEpoch >= 0 {
 			e, diverged, err := p.DivergingEpoch(sp.lastFetchedEpoch, sp.fetchOffset)
 			if err != nil || diverged {
@@ -288,6 +294,9 @@ func (h *Handlers) readAll(req *kmsg.FetchRequest, from fetchFrom, first bool, p
 			}
 		}
 		upTo := hw
+		if readCommitted(req, from) {
+			upTo = lso // KIP-98: nothing of an open transaction
+		}
 		if from.isFollower() {
 			upTo = leo
 			if p.ThrottleFollowerFetch(from.replicaID) {
@@ -326,6 +335,9 @@ func (h *Handlers) readAll(req *kmsg.FetchRequest, from fetchFrom, first bool, p
 		}
 		if len(rr.Records) > 0 {
 			r.RecordBatches = rr.Records
+		}
+		if readCommitted(req, from) {
+			r.AbortedTransactions = abortedIn(p.Log, sp.fetchOffset, rr.Records)
 		}
 		n := int32(len(rr.Records))
 		total += n
@@ -423,4 +435,35 @@ func (h *Handlers) waitAnyCounted(ctx context.Context, d time.Duration, chs []<-
 	ok := waitAny(ctx, d, chs)
 	quota.Waited(ctx, h.Now().Sub(start))
 	return ok
+}
+
+// readCommitted: a consumer fetching with isolation_level=1 (KIP-98, v4+).
+func readCommitted(req *kmsg.FetchRequest, from fetchFrom) bool {
+	return !from.isFollower() && req.Version >= 4 && req.IsolationLevel == 1
+}
+
+// abortedIn lists the aborted transactions a read_committed consumer needs
+// to drop the aborted data among records, fetched from offset (Kafka's
+// collectAbortedTransactions up to the end of the last batch). Non-nil:
+// Kafka sends an empty list, not null, to read_committed fetchers.
+func abortedIn(lg *storage.Log, offset int64, records []byte) []kmsg.FetchResponseTopicPartitionAbortedTransaction {
+	out := []kmsg.FetchResponseTopicPartitionAbortedTransaction{}
+	if len(records) == 0 {
+		return out
+	}
+	end := offset
+	it := record.Iter{Buf: records}
+	for it.Next() {
+		end = it.Header.NextOffset()
+	}
+	aborted, err := lg.AbortedTransactions(offset, end)
+	if err != nil {
+		return out
+	}
+	for _, a := range aborted {
+		t := kmsg.NewFetchResponseTopicPartitionAbortedTransaction()
+		t.ProducerID, t.FirstOffset = a.ProducerID, a.FirstOffset
+		out = append(out, t)
+	}
+	return out
 }

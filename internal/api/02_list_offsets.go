@@ -41,7 +41,7 @@ func (h *Handlers) listOffsets(_ context.Context, _ *wire.Conn, req *kmsg.ListOf
 			sp := kmsg.NewListOffsetsResponseTopicPartition()
 			sp.Partition = rp.Partition
 			sp.Timestamp, sp.Offset, sp.LeaderEpoch = -1, -1, -1
-			if err := h.listOffset(rt.Topic, req.ReplicaID, rp, &sp); err != nil {
+			if err := h.listOffset(rt.Topic, req.ReplicaID, req.Version >= 2 && req.IsolationLevel == 1, rp, &sp); err != nil {
 				sp.ErrorCode = codeFor(err)
 			}
 			st.Partitions = append(st.Partitions, sp)
@@ -54,7 +54,7 @@ func (h *Handlers) listOffsets(_ context.Context, _ *wire.Conn, req *kmsg.ListOf
 // debuggingReplicaID is Kafka's ListOffsetsRequest.DEBUGGING_REPLICA_ID.
 const debuggingReplicaID = -2
 
-func (h *Handlers) listOffset(topic string, replicaID int32, rp kmsg.ListOffsetsRequestTopicPartition, sp *kmsg.ListOffsetsResponseTopicPartition) error {
+func (h *Handlers) listOffset(topic string, replicaID int32, committed bool, rp kmsg.ListOffsetsRequestTopicPartition, sp *kmsg.ListOffsetsResponseTopicPartition) error {
 	p, err := h.Replicas.Partition(topic, rp.Partition)
 	if err != nil {
 		return err
@@ -68,6 +68,11 @@ func (h *Handlers) listOffset(topic string, replicaID int32, rp kmsg.ListOffsets
 	lg := p.Log
 	// Consumers read committed data only; replicas see the whole log.
 	upTo := lg.HighWatermark()
+	if committed {
+		// read_committed: LATEST is the LSO and nothing of an open
+		// transaction is found by timestamp (Kafka's lastFetchableOffset).
+		upTo = min(lg.LastStableOffset(), upTo)
+	}
 	if replicaID >= 0 || replicaID == debuggingReplicaID {
 		upTo = lg.LogEndOffset()
 	}

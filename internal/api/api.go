@@ -38,6 +38,15 @@ type Handlers struct {
 	Quotas *quota.Manager
 	// OnThrottle, if set, hears of every client-quota throttle (metrics).
 	OnThrottle func(kind string, d time.Duration)
+	// VerifyTxnPartition, if set, is asked before a transactional batch is
+	// appended whether its partition is in the producer's transaction
+	// (KIP-890 verification; the transaction coordinator supplies it). A
+	// non-nil error (a kerr error) fails the partition.
+	VerifyTxnPartition func(ctx context.Context, transactionalID string, producerID int64, epoch int16, topic string, partition int32) error
+	// OnTxnMarker, if set, hears of every transaction marker written and
+	// committed here (the group coordinator completes pending
+	// TxnOffsetCommits on __consumer_offsets markers).
+	OnTxnMarker func(topic string, partition int32, producerID int64, epoch int16, commit bool)
 
 	sessions *fetchSessions
 }
@@ -75,6 +84,7 @@ func Register(reg *wire.Registry, h *Handlers) {
 		h.createTopicsAPI(),
 		h.deleteTopicsAPI(),
 		h.initProducerIDAPI(),
+		h.writeTxnMarkersAPI(),
 		h.offsetForLeaderEpochAPI(),
 		h.describeConfigsAPI(),
 		h.alterConfigsAPI(),

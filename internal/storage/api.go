@@ -19,9 +19,12 @@ var (
 	ErrInvalidTimestamp     = errors.New("storage: timestamp out of the allowed range")               // INVALID_TIMESTAMP
 	ErrOutOfOrderSequence   = errors.New("storage: out of order sequence number")                     // OUT_OF_ORDER_SEQUENCE_NUMBER
 	ErrInvalidProducerEpoch = errors.New("storage: producer epoch is older than the current one")     // INVALID_PRODUCER_EPOCH
-	ErrOffsetOutOfRange     = errors.New("storage: offset out of range")                              // OFFSET_OUT_OF_RANGE
-	ErrLogClosed            = errors.New("storage: log is closed")                                    // NOT_LEADER_OR_FOLLOWER (partition going away)
-	ErrStorage              = errors.New("storage: I/O error")                                        // KAFKA_STORAGE_ERROR
+	// ErrCoordinatorFenced: a transaction marker from a coordinator older
+	// than the last one seen (TRANSACTION_COORDINATOR_FENCED).
+	ErrCoordinatorFenced = errors.New("storage: transaction coordinator epoch is older than the current one")
+	ErrOffsetOutOfRange  = errors.New("storage: offset out of range") // OFFSET_OUT_OF_RANGE
+	ErrLogClosed         = errors.New("storage: log is closed")       // NOT_LEADER_OR_FOLLOWER (partition going away)
+	ErrStorage           = errors.New("storage: I/O error")           // KAFKA_STORAGE_ERROR
 )
 
 // TimestampType is message.timestamp.type.
@@ -175,4 +178,9 @@ type ProducerEntry struct {
 	ProducerEpoch int16
 	LastSequence  int32
 	LastTimestamp int64
+	// CoordinatorEpoch is that of the producer's last transaction marker
+	// (-1: none); CurrentTxnStartOffset the first offset of its open
+	// transaction (-1: none). DescribeProducers reports both.
+	CoordinatorEpoch      int32
+	CurrentTxnStartOffset int64
 }

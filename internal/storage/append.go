@@ -9,9 +9,10 @@ import (
 
 // pendingBatch is one validated batch of an append.
 type pendingBatch struct {
-	b    []byte
-	h    record.Header
-	info record.Info
+	b      []byte
+	h      record.Header
+	info   record.Info
+	marker *record.EndTxnMarker // a transaction marker's content, else nil
 }
 
 // Append validates records (one or more whole v2 batches), assigns offsets in
@@ -90,6 +91,17 @@ func (l *Log) splitAndValidate(records []byte, origin AppendOrigin, cfg *LogConf
 		}
 		if origin == AppendClient && p.h.IsControl() {
 			return nil, fmt.Errorf("%w: clients may not write control batches", ErrInvalidRecord)
+		}
+		if p.h.IsControl() {
+			m, ok, err := record.ParseEndTxnMarker(p.b)
+			if err != nil && origin != AppendReplication {
+				return nil, mapRecordError(err)
+			}
+			// A follower takes what the leader wrote; an unreadable
+			// marker then just does not move producer state.
+			if err == nil && ok {
+				p.marker = &m
+			}
 		}
 		if origin != AppendReplication && cfg.Compact() && !p.h.IsControl() {
 			if err := checkKeys(p.b, lim); err != nil {
@@ -183,7 +195,7 @@ func (l *Log) appendLocked(records []byte, batches []pendingBatch, opt AppendOpt
 	if err != nil {
 		return res, target, err
 	}
-	updates, dup, err := l.checkProducers(batches, opt.Origin)
+	updates, completed, dup, err := l.checkProducers(batches, opt.Origin)
 	if err != nil || dup != nil {
 		if dup != nil {
 			res.BaseOffset, res.LastOffset, res.Duplicate = dup.FirstOffset, dup.LastOffset, true
@@ -215,6 +227,11 @@ func (l *Log) appendLocked(records []byte, batches []pendingBatch, opt AppendOpt
 	}
 	l.leo.Store(last + 1)
 	res.BaseOffset, res.LastOffset = first, last
+	if anyTransactional(batches) {
+		if err := l.afterTxnUpdatesLocked(completed); err != nil {
+			return res, target, err
+		}
+	}
 	l.unflushed += messages
 	if l.unflushed >= cfg.FlushMessages {
 		l.unflushed = 0
@@ -277,8 +294,9 @@ func (l *Log) assignEpochs(batches []pendingBatch, opt AppendOptions) error {
 // checkProducers runs the idempotence checks batch by batch (later batches
 // of the same producer see earlier ones) and returns the new states to
 // install after a successful write, or the original of a duplicate.
-func (l *Log) checkProducers(batches []pendingBatch, origin AppendOrigin) ([]producerUpdate, *batchMeta, error) {
+func (l *Log) checkProducers(batches []pendingBatch, origin AppendOrigin) ([]producerUpdate, []completedTxn, *batchMeta, error) {
 	var updates []producerUpdate
+	var completed []completedTxn
 	for i := range batches {
 		h := &batches[i].h
 		if !h.HasProducerID() {
@@ -294,19 +312,19 @@ func (l *Log) checkProducers(batches []pendingBatch, origin AppendOrigin) ([]pro
 		case AppendClient:
 			dup, err := checkClientBatch(cur, h)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			if dup != nil {
 				// Kafka answers a retried batch with the original's
 				// offsets; a retry is always sent alone.
 				if len(batches) != 1 {
-					return nil, nil, fmt.Errorf("%w: duplicate batch inside a multi-batch append", ErrOutOfOrderSequence)
+					return nil, nil, nil, fmt.Errorf("%w: duplicate batch inside a multi-batch append", ErrOutOfOrderSequence)
 				}
-				return nil, dup, nil
+				return nil, nil, dup, nil
 			}
 		case AppendCoordinator:
-			if cur != nil && h.ProducerEpoch < cur.Epoch {
-				return nil, nil, fmt.Errorf("%w: producer %d marker epoch %d < %d", ErrInvalidProducerEpoch, h.ProducerID, h.ProducerEpoch, cur.Epoch)
+			if err := checkMarker(cur, h, batches[i].marker); err != nil {
+				return nil, nil, nil, err
 			}
 		}
 		var next *producerState
@@ -316,16 +334,18 @@ func (l *Log) checkProducers(batches []pendingBatch, origin AppendOrigin) ([]pro
 		case cur != nil:
 			next = cur.clone()
 		default:
-			next = &producerState{Epoch: h.ProducerEpoch}
+			next = newProducerState(h.ProducerEpoch)
 		}
 		if origin != AppendReplication || h.ProducerEpoch >= next.Epoch {
-			next.add(h)
+			if done, ok := next.add(h, batches[i].marker); ok {
+				completed = append(completed, done)
+			}
 		}
 		if ui < 0 {
 			updates = append(updates, producerUpdate{h.ProducerID, next})
 		}
 	}
-	return updates, nil, nil
+	return updates, completed, nil, nil
 }
 
 func (l *Log) activeSegment() *segment {

@@ -49,6 +49,7 @@ func createCleanedSegment(fsys FS, dir string, base int64) (*segment, error) {
 	s.maxTSOffset.Store(-1)
 	s.index = newOffsetIndex(fsys, segmentName(dir, base, indexSuffix)+cleanedSuffix, true)
 	s.timeIndex = newTimeIndex(fsys, segmentName(dir, base, timeIndexSuffix)+cleanedSuffix, true)
+	s.txn = newTxnIndex(fsys, segmentName(dir, base, txnIndexSuffix)+cleanedSuffix)
 	s.indexChecked.Store(true)
 	return s, nil
 }
@@ -124,6 +125,11 @@ func (l *Log) replaceSegments(cleaned *segment, group []*segment, gen int64) err
 	if err := l.hook("swap"); err != nil {
 		return err
 	}
+	var aborts []abortedTxn // read before the files are renamed away
+	for _, g := range group {
+		aborts = append(aborts, g.txn.entries()...)
+	}
+	cleaned.txn.ents, cleaned.txn.loaded = aborts, true // not yet shared
 	l.segMu.Lock()
 	segs := make([]*segment, 0, len(l.segments)-len(group)+1)
 	segs = append(segs, l.segments[:k]...)
@@ -143,6 +149,13 @@ func (l *Log) replaceSegments(cleaned *segment, group []*segment, gen int64) err
 	}
 	cleaned.index.setPath(segmentName(l.dir, base, indexSuffix))
 	cleaned.timeIndex.setPath(segmentName(l.dir, base, timeIndexSuffix))
+	// The replaced segments' .txnindex files went with them: the cleaned
+	// segment takes over their aborts (Kafka keeps them on the cleaned
+	// segment too). A crash before this loses them; recovery does not
+	// re-derive aborts below the recovery point.
+	if err := cleaned.txn.replace(segmentName(l.dir, base, txnIndexSuffix), aborts); err != nil {
+		l.logger.Error("carrying aborted transactions to the cleaned segment", "base", base, "err", err)
+	}
 	if err := l.fs.SyncDir(l.dir); err != nil {
 		return fmt.Errorf("%w: %v", ErrStorage, err)
 	}

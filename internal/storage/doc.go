@@ -13,6 +13,7 @@
 //	    00000000000000000000.log           record batches, byte for byte as produced
 //	    00000000000000000000.index         sparse offset index
 //	    00000000000000000000.timeindex     sparse time index
+//	    00000000000000000000.txnindex      aborted transactions whose ABORT marker is here (if any)
 //	    00000000000000004711.log           next segment: named by its base offset
 //	    00000000000000004711.snapshot      producer state covering offsets < 4711
 //	    leader-epoch-checkpoint            "0\n<n>\n<epoch> <startOffset>\n"...
@@ -24,6 +25,8 @@
 //	            index.interval.bytes of log; relOffset = batch last offset − base
 //	.timeindex  [timestamp int64 | relOffset int32]*     the largest timestamp so
 //	            far and the batch carrying it, appended when it grows
+//	.txnindex   [version int16 | producerId int64 | firstOffset int64 |
+//	            lastOffset int64 | lastStableOffset int64]*   one per abort (txn.go)
 //
 // All integers are big-endian. A preallocated .log is longer than its data
 // (zeros after it); readers stop at the in-memory logical size and recovery

@@ -50,10 +50,17 @@ func FuzzEpochCheckpoint(f *testing.F) {
 func FuzzProducerSnapshot(f *testing.F) {
 	f.Add(encodeSnapshot(producerStates{1: {Epoch: 3, Batches: []batchMeta{{0, 4, 10, 14, 99}}}}))
 	f.Add(encodeSnapshot(producerStates{}))
+	f.Add(encodeSnapshotV1(5, 2, 77, 9, 30))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ps, err := decodeSnapshot(b)
 		if err != nil {
 			return
+		}
+		if b[5] == 1 { // version 1 loads, and is rewritten as the current one
+			b = encodeSnapshot(ps)
+			if ps, err = decodeSnapshot(b); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if !bytes.Equal(encodeSnapshot(ps), b) {
 			t.Fatal("accepted snapshot does not re-encode identically")

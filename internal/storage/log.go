@@ -37,6 +37,7 @@ type Log struct {
 	leo           atomic.Int64
 	hw            atomic.Int64
 	lso           atomic.Int64
+	firstUnstable atomic.Int64 // first offset of the oldest open transaction, -1: none (txn.go)
 	recoveryPoint atomic.Int64
 	lastFlushMs   atomic.Int64
 	dirDirty      atomic.Bool // a segment file was created: fsync the directory
@@ -77,6 +78,7 @@ func Open(opts Options) (*Log, error) {
 		space: opts.Space}
 	l.tp, _ = parseTopicPartition(filepath.Base(opts.Dir))
 	l.truncatedTo.Store(-1)
+	l.firstUnstable.Store(-1)
 	l.logger = opts.Logger.With("partition", filepath.Base(opts.Dir))
 	l.cfg.Store(&cfg)
 	l.gc.cond = sync.NewCond(&l.gc.mu)

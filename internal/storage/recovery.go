@@ -54,7 +54,14 @@ func (l *Log) load(opts Options) error {
 	if err := l.epochs.truncateFromStart(lso); err != nil {
 		return fmt.Errorf("%w: %v", ErrStorage, err)
 	}
-	if err := l.loadProducerState(leo); err != nil {
+	prefer := leo
+	if !opts.Clean {
+		// A snapshot past the recovery point may cover markers whose
+		// .txnindex entries were not flushed: replaying from one below it
+		// re-derives them (txnIndex.add skips entries it already has).
+		prefer = max(opts.RecoveryPoint, 0)
+	}
+	if err := l.loadProducerStatePreferring(leo, prefer); err != nil {
 		return err
 	}
 	rp := leo
@@ -210,6 +217,10 @@ func (l *Log) recoverSegment(s *segment) (int64, error) {
 	}
 	s.size.Store(end)
 	s.dirty.Store(true)
+	// Aborts whose marker did not survive go too; replay re-adds the rest.
+	if terr := s.txn.truncateTo(s.nextOffset); terr != nil {
+		return end, nil // an I/O error is not corruption: do not truncate
+	}
 	if err == nil && end < s.fileSize {
 		err = errors.New("scan stopped early")
 	}
@@ -262,13 +273,26 @@ func (l *Log) loadActiveState() error {
 // at or below it plus the batches after it (Kafka's loadProducerState).
 // Without a snapshot only the last two segments are replayed, as Kafka does,
 // to keep startup bounded.
-func (l *Log) loadProducerState(leo int64) error {
+func (l *Log) loadProducerState(leo int64) error { return l.loadProducerStatePreferring(leo, leo) }
+
+// loadProducerStatePreferring is loadProducerState replaying from at or
+// below prefer.
+func (l *Log) loadProducerStatePreferring(leo, prefer int64) error {
 	l.deleteSnapshots(func(o int64) bool { return o > leo })
 	offs, err := l.listSnapshots()
 	if err != nil {
 		return err
 	}
 	from := l.segments[max(len(l.segments)-2, 0)].base
+	if prefer < leo {
+		// Replay from below prefer (the recovery point): a snapshot at or
+		// below it, else the segment holding it, which recovery has just
+		// scanned anyway.
+		for len(offs) > 0 && offs[len(offs)-1] > prefer {
+			offs = offs[:len(offs)-1]
+		}
+		from = min(from, l.segments[max(segmentFor(l.segments, prefer), 0)].base)
+	}
 	l.producers = producerStates{}
 	for i := len(offs) - 1; i >= 0; i-- {
 		b, err := readFile(l.fs, snapshotName(l.dir, offs[i]))
@@ -281,7 +305,9 @@ func (l *Log) loadProducerState(leo int64) error {
 		l.logger.Warn("ignoring unreadable producer snapshot", "offset", offs[i])
 		l.fs.Remove(snapshotName(l.dir, offs[i]))
 	}
-	return l.replayProducers(from, leo)
+	err = l.replayProducers(from, leo)
+	l.refreshUnstableLocked()
+	return err
 }
 
 // replayProducers applies batches in [from, leo) to the producer state.
@@ -299,12 +325,16 @@ func (l *Log) replayProducers(from, leo int64) error {
 		if !ok {
 			continue
 		}
+		var ierr error
 		_, err = s.scan(pos, size, false, func(b []byte, h *record.Header, p int64) bool {
 			if h.BaseOffset >= from {
-				l.producers.apply(h)
+				ierr = l.replayBatchLocked(s, b, h)
 			}
-			return true
+			return ierr == nil
 		})
+		if err == nil {
+			err = ierr
+		}
 		if err != nil {
 			return fmt.Errorf("%w: replaying producer state in segment %d: %v", ErrCorruptMessage, s.base, err)
 		}

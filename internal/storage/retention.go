@@ -165,7 +165,9 @@ func (l *Log) scheduleDeleteLocked(doomed []*segment) {
 // producer.id.expiration.ms (Kafka's removeExpiredProducers).
 func (l *Log) expireProducersLocked(now int64, cfg *LogConfig) {
 	for id, p := range l.producers {
-		if now-p.LastTimestamp > cfg.ProducerIDExpirationMs {
+		// An open transaction keeps its producer (Kafka: only producers
+		// without currentTxnFirstOffset expire), or the LSO would jump.
+		if p.TxnFirstOffset < 0 && now-p.LastTimestamp > cfg.ProducerIDExpirationMs {
 			delete(l.producers, id)
 		}
 	}

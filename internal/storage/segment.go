@@ -49,6 +49,7 @@ type segment struct {
 
 	index     *indexFile[offsetEntry]
 	timeIndex *indexFile[timeEntry]
+	txn       *txnIndex // aborted transactions whose marker is here
 
 	// Log.mu guards the rest.
 	created         time.Time
@@ -77,13 +78,14 @@ func openSegmentFiles(fsys FS, dir string, base int64, create bool) (*segment, e
 	s.maxTSOffset.Store(-1)
 	s.index = newOffsetIndex(fsys, segmentName(dir, base, indexSuffix), create)
 	s.timeIndex = newTimeIndex(fsys, segmentName(dir, base, timeIndexSuffix), create)
+	s.txn = newTxnIndex(fsys, segmentName(dir, base, txnIndexSuffix))
 	return s, nil
 }
 
 // createSegment makes a fresh, empty segment (removing stale files of the
 // same name, which can only be leftovers of a truncated tail).
 func createSegment(fsys FS, dir string, base int64, prealloc int64, now time.Time) (*segment, error) {
-	for _, suf := range []string{indexSuffix, timeIndexSuffix} {
+	for _, suf := range []string{indexSuffix, timeIndexSuffix, txnIndexSuffix} {
 		if err := fsys.Remove(segmentName(dir, base, suf)); err != nil && !isNotExist(err) {
 			return nil, fmt.Errorf("%w: %v", ErrStorage, err)
 		}
@@ -214,6 +216,10 @@ func (s *segment) sync(withIndexes bool) error {
 	if err := s.log.Sync(); err != nil {
 		return fmt.Errorf("%w: sync segment %d: %v", ErrStorage, s.base, err)
 	}
+	// Aborts are rare and read_committed depends on them: always synced.
+	if err := s.txn.sync(); err != nil {
+		return err
+	}
 	if withIndexes {
 		if err := s.index.persist(true); err != nil {
 			return err
@@ -265,6 +271,7 @@ func (s *segment) close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	s.txn.close()
 	return s.log.Close()
 }
 
@@ -273,7 +280,7 @@ func (s *segment) isClosed() bool { return s.closed.Load() }
 // renameDeleted renames the segment's files to *.deleted (Kafka's async
 // delete); the files stay open until remove.
 func (s *segment) renameDeleted() {
-	for _, suf := range []string{logSuffix, indexSuffix, timeIndexSuffix} {
+	for _, suf := range []string{logSuffix, indexSuffix, timeIndexSuffix, txnIndexSuffix} {
 		name := segmentName(s.dir, s.base, suf)
 		if err := s.fs.Rename(name, name+deletedSuffix); err != nil && !isNotExist(err) {
 			_ = err // removal below still tries the original names
@@ -283,7 +290,7 @@ func (s *segment) renameDeleted() {
 
 func (s *segment) remove() {
 	s.close()
-	for _, suf := range []string{logSuffix, indexSuffix, timeIndexSuffix} {
+	for _, suf := range []string{logSuffix, indexSuffix, timeIndexSuffix, txnIndexSuffix} {
 		name := segmentName(s.dir, s.base, suf)
 		// Only the .deleted names: a new segment may have reused the base
 		// offset (truncation then re-append) in the meantime.

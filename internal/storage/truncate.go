@@ -150,6 +150,7 @@ func (l *Log) truncateFullyLocked(offset int64) error {
 	}
 	l.deleteSnapshots(func(int64) bool { return true })
 	l.producers = producerStates{}
+	l.firstUnstable.Store(-1)
 	l.lso.Store(offset)
 	l.leo.Store(offset)
 	l.hw.Store(offset)
