@@ -9,8 +9,11 @@ package api
 //     __consumer_offsets partition, given at its endpoint on the listener
 //     the client used. The topic is created on the first request, as Kafka
 //     does, and served at once rather than after a retry.
-//   - Transaction and share coordinators do not exist yet: INVALID_REQUEST,
-//     so a transactional client fails fast instead of retrying forever.
+//   - The transaction coordinator (key type 1) is the leader of the
+//     transactional id's __transaction_state partition, created on first
+//     use the same way.
+//   - Share coordinators do not exist yet: INVALID_REQUEST, so a client
+//     fails fast instead of retrying forever.
 
 import (
 	"context"
@@ -56,16 +59,20 @@ func (h *Handlers) locateCoordinator(ctx context.Context, c *wire.Conn, keyType 
 		co.ErrorCode = code
 		co.ErrorMessage = &msg
 	}
-	switch keyType {
-	case coordinatorKeyGroup:
-	case coordinatorKeyTransaction:
-		fail(kerr.InvalidRequest.Code, "Transactions are not supported yet.")
+	var node int32
+	var err error
+	switch {
+	case keyType == coordinatorKeyGroup:
+		node, err = h.Groups.Locate(ctx, key)
+	case keyType == coordinatorKeyTransaction && h.Txn != nil:
+		node, err = h.Txn.Locate(ctx, key)
+	case keyType == coordinatorKeyTransaction:
+		fail(kerr.InvalidRequest.Code, "Transactions are not supported.")
 		return
 	default:
 		fail(kerr.InvalidRequest.Code, "Unsupported coordinator key type.")
 		return
 	}
-	node, err := h.Groups.Locate(ctx, key)
 	if err != nil {
 		code := codeFor(err)
 		fail(code, kerrDescription(code))

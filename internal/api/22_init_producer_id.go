@@ -9,12 +9,18 @@ package api
 // controller (committed to the metadata log), so they are never reused
 // across restarts.
 //
-// Transactional ids need the transaction coordinator (a later issue):
-// until then they are refused with a non-retriable error rather than left
-// to spin on COORDINATOR_NOT_AVAILABLE.
+// A transactional id goes to the transaction coordinator (this broker
+// must lead its __transaction_state partition): the first init allocates
+// the id, each later one bumps the epoch, fencing older instances, and
+// aborts a transaction the previous instance left open (the new one gets
+// CONCURRENT_TRANSACTIONS until the abort completes). v3+ carries the
+// producer's current id and epoch (KIP-360): only the current producer (or
+// a retry of its last init) may re-init. PRODUCER_FENCED exists from v4
+// (KIP-588); older versions get INVALID_PRODUCER_EPOCH.
 
 import (
 	"context"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -30,7 +36,14 @@ func (h *Handlers) initProducerID(ctx context.Context, _ *wire.Conn, req *kmsg.I
 	resp := req.ResponseKind().(*kmsg.InitProducerIDResponse)
 	resp.ProducerID, resp.ProducerEpoch = -1, -1
 	if req.TransactionalID != nil {
-		resp.ErrorCode = kerr.TransactionalIDAuthorizationFailed.Code
+		if h.Txn == nil {
+			resp.ErrorCode = kerr.TransactionalIDAuthorizationFailed.Code
+			return resp, nil
+		}
+		timeout := time.Duration(req.TransactionTimeoutMillis) * time.Millisecond
+		r := h.Txn.InitProducerID(ctx, *req.TransactionalID, timeout, req.ProducerID, req.ProducerEpoch)
+		resp.ProducerID, resp.ProducerEpoch = r.ProducerID, r.ProducerEpoch
+		resp.ErrorCode = txnErrCode(r.Err, req.Version, 4)
 		return resp, nil
 	}
 	id, err := h.NextProducerID(ctx)

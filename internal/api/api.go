@@ -10,6 +10,7 @@ import (
 	"github.com/strom-project/strom/internal/config"
 	"github.com/strom-project/strom/internal/controller"
 	"github.com/strom-project/strom/internal/coordinator/group"
+	"github.com/strom-project/strom/internal/coordinator/txn"
 	"github.com/strom-project/strom/internal/quota"
 	"github.com/strom-project/strom/internal/replica"
 	"github.com/strom-project/strom/internal/wire"
@@ -24,6 +25,9 @@ type Handlers struct {
 	// Groups is the consumer-group coordinator; nil leaves the group APIs
 	// unregistered (clients then see no consumer-group support).
 	Groups *group.Coordinator
+	// Txn is the transaction coordinator; nil leaves the transaction APIs
+	// unregistered.
+	Txn *txn.Coordinator
 	// NextProducerID hands out one producer id (from controller blocks).
 	NextProducerID func(ctx context.Context) (int64, error)
 	// ToController sends a request to the active controller (in process
@@ -116,6 +120,18 @@ func Register(reg *wire.Registry, h *Handlers) {
 			h.listGroupsAPI(),
 			h.deleteGroupsAPI(),
 			h.offsetDeleteAPI(),
+		} {
+			register(a)
+		}
+	}
+	if h.Txn != nil && h.Groups != nil {
+		for _, a := range []wire.API{
+			h.addPartitionsToTxnAPI(),
+			h.addOffsetsToTxnAPI(),
+			h.endTxnAPI(),
+			h.txnOffsetCommitAPI(),
+			h.describeTransactionsAPI(),
+			h.listTransactionsAPI(),
 		} {
 			register(a)
 		}

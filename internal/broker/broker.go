@@ -17,6 +17,7 @@ import (
 	"github.com/strom-project/strom/internal/config"
 	"github.com/strom-project/strom/internal/controller"
 	"github.com/strom-project/strom/internal/coordinator/group"
+	"github.com/strom-project/strom/internal/coordinator/txn"
 	"github.com/strom-project/strom/internal/ctrlclient"
 	"github.com/strom-project/strom/internal/metadata"
 	"github.com/strom-project/strom/internal/network"
@@ -49,6 +50,8 @@ type Broker struct {
 	life       *lifecycle
 	replicas   *replica.Manager
 	groups     *group.Coordinator
+	txns       *txn.Coordinator // txn.go
+	markers    *markerWriter
 	server     *network.Server
 	addrs      map[string]net.Addr
 	admin      *admin // metrics and probes (admin.go); nil when admin.listener is empty
@@ -113,6 +116,8 @@ func (b *Broker) Start(ctx context.Context) error {
 			Logger:          b.logger.With("component", "group-coordinator"),
 		})
 		b.ctrl.Subscribe(b.groups.Apply)
+		b.txns = b.newTxnCoordinator(requests)
+		b.ctrl.Subscribe(b.txns.Apply)
 	}
 	if err := b.ctrl.Start(ctx); err != nil {
 		return b.fail(fmt.Errorf("broker: metadata: %w", err))
@@ -230,6 +235,7 @@ func (b *Broker) startBroker(ctx context.Context, h *api.Handlers, requests *con
 	cfg := b.cfg
 	pids := &producerIDs{alloc: requests.allocateProducerIDs}
 	h.Replicas, h.Groups, h.NextProducerID = b.replicas, b.groups, pids.allocate
+	b.wireTxn(h)
 	api.Register(b.server.Registry(), h)
 	var endpoints []metadata.Endpoint
 	for _, l := range cfg.Listeners {
@@ -318,6 +324,10 @@ func (b *Broker) close(controlled bool) error {
 	}
 	if b.groups != nil {
 		b.groups.Close()
+	}
+	if b.txns != nil {
+		b.txns.Close()
+		b.markers.close()
 	}
 	if b.ctrlClient != nil {
 		b.ctrlClient.Close()

@@ -98,7 +98,7 @@ func TestFindCoordinatorBatchedAndTransactional(t *testing.T) {
 	}
 	fc.CoordinatorType = 1
 	r = rawRequest(t, addr, fc).(*kmsg.FindCoordinatorResponse)
-	if r.Coordinators[0].ErrorCode != kerr.InvalidRequest.Code || r.Coordinators[0].NodeID != -1 {
+	if r.Coordinators[0].ErrorCode != 0 || r.Coordinators[0].NodeID != 1 {
 		t.Fatalf("transaction coordinator: %+v", r.Coordinators[0])
 	}
 	// DescribeGroups before v6 reports a missing group as Dead, without error.

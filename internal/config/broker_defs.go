@@ -130,6 +130,22 @@ var BrokerDefs = indexDefs([]Def{
 	{Name: "replication.quota.window.size.seconds", Type: TypeInt, Default: "1", Valid: atLeast(1),
 		Doc: "Length of one replication quota sample."},
 
+	// Transactions.
+	{Name: "transaction.state.log.num.partitions", Type: TypeInt, Default: "50", Valid: atLeast(1), Doc: "Partitions of __transaction_state (fixed once the topic exists)."},
+	{Name: "transaction.state.log.replication.factor", Type: TypeShort, Default: "3", Valid: atLeast(1),
+		Doc: "Replication factor of __transaction_state; capped at the live brokers when the topic is created (Kafka refuses instead)."},
+	{Name: "transaction.state.log.min.isr", Type: TypeInt, Default: "2", Valid: atLeast(1), Doc: "min.insync.replicas of __transaction_state (capped at its replication factor)."},
+	{Name: "transaction.state.log.segment.bytes", Type: TypeInt, Default: "104857600", Valid: atLeast(1), Doc: "Segment size of __transaction_state."},
+	{Name: "transaction.state.log.load.buffer.size", Type: TypeInt, Default: "5242880", Valid: atLeast(1), Doc: "Bytes read per step when loading __transaction_state."},
+	{Name: "transaction.max.timeout.ms", Type: TypeInt, Default: "900000", Valid: atLeast(1),
+		Doc: "Largest transaction.timeout.ms a producer may ask for; InitProducerId with more gets INVALID_TRANSACTION_TIMEOUT."},
+	{Name: "transactional.id.expiration.ms", Type: TypeInt, Default: "604800000", Valid: atLeast(1),
+		Doc: "How long a transactional id with no ongoing transaction is kept after its last update."},
+	{Name: "transaction.abort.timed.out.transaction.cleanup.interval.ms", Type: TypeInt, Default: "10000", Valid: atLeast(1),
+		Doc: "How often the coordinator looks for transactions past their timeout, to abort them."},
+	{Name: "transaction.remove.expired.transaction.cleanup.interval.ms", Type: TypeInt, Default: "3600000", Valid: atLeast(1),
+		Doc: "How often the coordinator removes expired transactional ids."},
+
 	// Consumer groups.
 	{Name: "offsets.topic.num.partitions", Type: TypeInt, Default: "50", Valid: atLeast(1), Doc: "Partitions of __consumer_offsets (fixed once the topic exists)."},
 	{Name: "offsets.topic.replication.factor", Type: TypeShort, Default: "3", Valid: atLeast(1),

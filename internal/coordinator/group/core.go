@@ -36,6 +36,10 @@ type core struct {
 	groups     map[string]*group
 	timers     timerHeap
 	nextExpiry time.Time // next offset-expiry pass; zero: never
+
+	// txnOffsets are transactional offsets awaiting their marker:
+	// producer id → group → partition (txn_offsets.go).
+	txnOffsets map[int64]map[string]map[TopicPartition]*offset
 }
 
 func newCore(cfg Config, j journal, newMemberID func(string) string, logger *slog.Logger) *core {

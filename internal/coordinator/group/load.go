@@ -18,6 +18,7 @@ type loader struct {
 	records  int
 	skipped  int
 	firstErr error // first record that did not decode
+	txn      txnLoader
 }
 
 func newLoader() *loader {
@@ -31,10 +32,7 @@ func (l *loader) batch(b []byte) error {
 		return err
 	}
 	if h.IsControl() || h.IsTransactional() {
-		// Transactional offset commits (and their markers) arrive with the
-		// transaction coordinator; until then nothing writes them.
-		l.skipped += int(h.RecordCount)
-		return nil
+		return l.txnBatch(h, b) // txn_offsets.go
 	}
 	return record.ForEachRecord(b, record.Limits{}, func(h *record.Header, r *record.Record) bool {
 		if r.Key == nil {
@@ -89,9 +87,9 @@ func (l *loader) record(key, value []byte) error {
 	return nil
 }
 
-// finish installs the loaded groups into c. Loaded members get a fresh
-// session from now: they reconnect to this coordinator and carry on at
-// their generation, or expire.
+// finish installs the loaded groups (and pending transactional offsets)
+// into c. Loaded members get a fresh session from now: they reconnect to
+// this coordinator and carry on at their generation, or expire.
 func (l *loader) finish(c *core, now time.Time) {
 	for id, v := range l.groups {
 		g := c.getOrCreate(id, true, now)
@@ -123,6 +121,7 @@ func (l *loader) finish(c *core, now time.Time) {
 			g.state = stateStable
 		}
 	}
+	l.finishTxn(c)
 	for id, offs := range l.offsets {
 		if len(offs) == 0 {
 			continue

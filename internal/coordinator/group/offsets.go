@@ -193,7 +193,7 @@ func (c *core) removeOffsets(g *group, now time.Time, parts []TopicPartition) er
 		}
 	}
 	// A member id handed out moments ago (KIP-394) keeps the group.
-	dead := g.state == stateEmpty && len(g.offsets) == len(gone) && len(g.pending) == 0
+	dead := g.state == stateEmpty && len(g.offsets) == len(gone) && len(g.pending) == 0 && !c.hasPendingTxnOffsets(g.id)
 	if dead && g.generation > 0 {
 		// A generation-0 group only ever stored offsets: it has no
 		// metadata record to delete.

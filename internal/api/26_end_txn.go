@@ -1,0 +1,30 @@
+package api
+
+// EndTxn (key 26), v0–4.
+//
+// Answers once PrepareCommit (or PrepareAbort) is committed to
+// __transaction_state; the coordinator then writes the markers and
+// completes the transaction in the background. A retry while markers are
+// being written gets CONCURRENT_TRANSACTIONS, one after completion
+// succeeds. v2 brings PRODUCER_FENCED (older: INVALID_PRODUCER_EPOCH); v3
+// flexible. v5 (KIP-890 part 2, an epoch bump per transaction) is not
+// served.
+
+import (
+	"context"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/strom-project/strom/internal/wire"
+)
+
+func (h *Handlers) endTxnAPI() wire.API {
+	return wire.API{Key: 26, Min: 0, Max: 4, Handle: typed(h.endTxn)}
+}
+
+func (h *Handlers) endTxn(ctx context.Context, _ *wire.Conn, req *kmsg.EndTxnRequest) (kmsg.Response, error) {
+	resp := req.ResponseKind().(*kmsg.EndTxnResponse)
+	err := h.Txn.EndTxn(ctx, req.TransactionalID, req.ProducerID, req.ProducerEpoch, req.Commit)
+	resp.ErrorCode = txnErrCode(err, req.Version, 2)
+	return resp, nil
+}

@@ -1,0 +1,76 @@
+package api
+
+// TxnOffsetCommit (key 28), v0–3.
+//
+//   - The producer's consumed offsets, committed inside its transaction
+//     (after AddOffsetsToTxn): the group coordinator writes them as a
+//     transactional batch and keeps them pending until the transaction's
+//     marker reaches the group's __consumer_offsets partition — visible
+//     on COMMIT, dropped on ABORT.
+//   - v2: leader epoch; v3 (KIP-447): flexible, with the consumer's
+//     generation, member id and instance id, fenced like OffsetCommit.
+//   - v4 (KIP-890 part 1, the coordinator verifying the transaction) is not
+//     served.
+//   - Partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION.
+
+import (
+	"context"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/strom-project/strom/internal/coordinator/group"
+	"github.com/strom-project/strom/internal/wire"
+)
+
+func (h *Handlers) txnOffsetCommitAPI() wire.API {
+	return wire.API{Key: 28, Min: 0, Max: 3, Handle: typed(h.txnOffsetCommit)}
+}
+
+func (h *Handlers) txnOffsetCommit(ctx context.Context, _ *wire.Conn, req *kmsg.TxnOffsetCommitRequest) (kmsg.Response, error) {
+	resp := req.ResponseKind().(*kmsg.TxnOffsetCommitResponse)
+	im := h.Ctrl.Image()
+	cr := group.TxnCommitRequest{
+		TransactionalID: req.TransactionalID, ProducerID: req.ProducerID, ProducerEpoch: req.ProducerEpoch,
+		Group: req.Group, Generation: -1,
+	}
+	if req.Version >= 3 {
+		cr.Generation, cr.MemberID, cr.InstanceID = req.Generation, req.MemberID, req.InstanceID
+	}
+	slot := make([][]int, len(req.Topics))
+	for i, rt := range req.Topics {
+		st := kmsg.NewTxnOffsetCommitResponseTopic()
+		st.Topic = rt.Topic
+		t := im.Topics[rt.Topic]
+		slot[i] = make([]int, len(rt.Partitions))
+		for j, rp := range rt.Partitions {
+			sp := kmsg.NewTxnOffsetCommitResponseTopicPartition()
+			sp.Partition = rp.Partition
+			st.Partitions = append(st.Partitions, sp)
+			if t == nil || rp.Partition < 0 || int(rp.Partition) >= len(t.Partitions) {
+				st.Partitions[j].ErrorCode = kerr.UnknownTopicOrPartition.Code
+				slot[i][j] = -1
+				continue
+			}
+			slot[i][j] = len(cr.Offsets)
+			cr.Offsets = append(cr.Offsets, group.CommitOffset{
+				TopicPartition: group.TopicPartition{Topic: rt.Topic, Partition: rp.Partition},
+				Offset:         rp.Offset, LeaderEpoch: rp.LeaderEpoch, Metadata: rp.Metadata, Timestamp: -1,
+			})
+		}
+		resp.Topics = append(resp.Topics, st)
+	}
+	if len(cr.Offsets) == 0 {
+		return resp, nil
+	}
+	errs := h.Groups.TxnCommit(ctx, cr)
+	for i := range resp.Topics {
+		for j := range resp.Topics[i].Partitions {
+			if k := slot[i][j]; k >= 0 {
+				resp.Topics[i].Partitions[j].ErrorCode = codeFor(errs[k])
+				h.logGroupError("TxnOffsetCommit", req.Group, errs[k])
+			}
+		}
+	}
+	return resp, nil
+}
