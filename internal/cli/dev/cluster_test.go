@@ -133,32 +133,33 @@ num.partitions=6
 
 // TestPortInUse refuses to start when a node's port is taken, naming it.
 func TestPortInUse(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	taken := l.Addr().(*net.TCPAddr).Port
-	want := "node 2's controller port 127.0.0.1:" + strconv.Itoa(taken) + " is in use"
-	// Node 2's controller port is the taken one. The client ports next to
-	// a free port may be taken by another process meanwhile: then the
-	// refusal names that port, and another base is tried.
+	// Node 2's controller port is a taken one. The ports next to it may be
+	// taken by another process meanwhile (tests run in parallel): then the
+	// refusal names that port, and other ports are tried.
 	var out string
 	for attempt := 0; ; attempt++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		taken := l.Addr().(*net.TCPAddr).Port
+		want := "node 2's controller port 127.0.0.1:" + strconv.Itoa(taken) + " is in use"
 		ports, err := layout.FreePorts(1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		base, ctrlBase := ports[0], taken-1
 		if base <= ctrlBase+2 && ctrlBase <= base+2 {
+			l.Close()
 			continue
 		}
-		out, _, err = execute(t, "cluster", "--nodes", "3", "--dir", t.TempDir(),
+		out, _, err = execute(t, "cluster", "--nodes", "3", "--dir", t.TempDir(), "--admin-base-port", "0",
 			"--base-port", strconv.Itoa(base), "--controller-base-port", strconv.Itoa(ctrlBase))
+		l.Close()
 		if err != nil && strings.Contains(err.Error(), want) {
 			break
 		}
-		if err == nil || !strings.Contains(err.Error(), "is in use") || attempt == 4 {
+		if err == nil || !strings.Contains(err.Error(), "is in use") || attempt == 9 {
 			t.Fatalf("error %v, want one containing %q", err, want)
 		}
 	}
