@@ -271,6 +271,12 @@ func (h *Handlers) verifyTxn(ctx context.Context, txnID *string, topic string, r
 	if err != nil || !hd.IsTransactional() {
 		return true // malformed records fail in the append, with its error
 	}
+	if p, err := h.Replicas.Partition(topic, rp.Partition); err == nil && p.Log.InTransaction(hd.ProducerID, hd.ProducerEpoch) {
+		// Verified with the first batch of this transaction; the marker
+		// that ends it closes it here first, so a late batch of an ended
+		// transaction is still checked.
+		return true
+	}
 	if err := h.VerifyTxnPartition(ctx, *txnID, hd.ProducerID, hd.ProducerEpoch, topic, rp.Partition); err != nil {
 		sp.ErrorCode, sp.ErrorMessage = codeFor(err), errMsg(err)
 		return false

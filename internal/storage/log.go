@@ -205,6 +205,17 @@ func (l *Log) Producers() []ProducerEntry {
 	return l.producers.entries()
 }
 
+// InTransaction reports whether producerID, at epoch, has a transaction
+// open in this log: its coordinator verified the partition already when
+// the transaction's first batch was appended (KIP-890 skips the check
+// then, as Kafka's hasOngoingTransaction does).
+func (l *Log) InTransaction(producerID int64, epoch int16) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ps := l.producers[producerID]
+	return ps != nil && ps.Epoch == epoch && ps.TxnFirstOffset >= 0
+}
+
 // Size is the total bytes of all segments.
 func (l *Log) Size() int64 {
 	l.segMu.RLock()

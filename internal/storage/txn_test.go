@@ -292,3 +292,21 @@ func TestTxnIndexDeletedWithSegment(t *testing.T) {
 		t.Fatalf("first unstable %d after TruncateFullyAndStartAt", fu)
 	}
 }
+
+// InTransaction: true from a producer's first transactional batch until
+// its marker, only for that epoch (the produce path skips KIP-890
+// verification then).
+func TestInTransaction(t *testing.T) {
+	tl := openTestLog(t, LogConfig{})
+	if tl.InTransaction(7, 0) {
+		t.Fatal("unknown producer in a transaction")
+	}
+	tl.append(txnBatch(t, 7, 0, 0, 2))
+	if !tl.InTransaction(7, 0) || tl.InTransaction(7, 1) || tl.InTransaction(8, 0) {
+		t.Fatal("open transaction of producer 7 epoch 0 not seen alone")
+	}
+	tl.mustMarker(7, 0, false)
+	if tl.InTransaction(7, 0) {
+		t.Fatal("still in a transaction after its ABORT marker")
+	}
+}
