@@ -75,14 +75,11 @@ func (d *decoder) record(rec Record) {
 		r.BrokerEpoch = d.r.Int64()
 		r.NextProducerID = d.r.Int64()
 	case *FenceBrokerRecord:
-		r.ID = d.r.Int32()
-		r.Epoch = d.r.Int64()
+		r.ID, r.Epoch = d.brokerEpoch()
 	case *UnregisterBrokerRecord:
-		r.ID = d.r.Int32()
-		r.Epoch = d.r.Int64()
+		r.ID, r.Epoch = d.brokerEpoch()
 	case *UnfenceBrokerRecord:
-		r.ID = d.r.Int32()
-		r.Epoch = d.r.Int64()
+		r.ID, r.Epoch = d.brokerEpoch()
 	case *BrokerRegistrationChangeRecord:
 		r.ID = d.r.Int32()
 		r.Epoch = d.r.Int64()
@@ -160,19 +157,28 @@ func (r *ProducerIdsRecord) appendBody(dst []byte) []byte {
 	return kbin.AppendInt64(dst, r.NextProducerID)
 }
 
+// brokerEpoch reads what appendBrokerEpoch wrote.
+func (d *decoder) brokerEpoch() (int32, int64) {
+	id := d.r.Int32()
+	return id, d.r.Int64()
+}
+
+// appendBrokerEpoch is the body FenceBroker, UnfenceBroker and
+// UnregisterBroker share: the broker id and its epoch.
+func appendBrokerEpoch(dst []byte, id int32, epoch int64) []byte {
+	return kbin.AppendInt64(kbin.AppendInt32(dst, id), epoch)
+}
+
 func (r *FenceBrokerRecord) appendBody(dst []byte) []byte {
-	dst = kbin.AppendInt32(dst, r.ID)
-	return kbin.AppendInt64(dst, r.Epoch)
+	return appendBrokerEpoch(dst, r.ID, r.Epoch)
 }
 
 func (r *UnregisterBrokerRecord) appendBody(dst []byte) []byte {
-	dst = kbin.AppendInt32(dst, r.ID)
-	return kbin.AppendInt64(dst, r.Epoch)
+	return appendBrokerEpoch(dst, r.ID, r.Epoch)
 }
 
 func (r *UnfenceBrokerRecord) appendBody(dst []byte) []byte {
-	dst = kbin.AppendInt32(dst, r.ID)
-	return kbin.AppendInt64(dst, r.Epoch)
+	return appendBrokerEpoch(dst, r.ID, r.Epoch)
 }
 
 func (r *BrokerRegistrationChangeRecord) appendBody(dst []byte) []byte {
