@@ -10,7 +10,9 @@ package api
 //     leader on NOT_LEADER errors (tag); v13: topics by id.
 //   - Transactional batches (KIP-98) are appended like idempotent ones;
 //     the log tracks the open transaction. When the transaction coordinator
-//     sets Handlers.VerifyTxnPartition, it checks them first (KIP-890).
+//     sets Handlers.VerifyTxnPartition, it checks them first (KIP-890);
+//     from v12 (transaction version 2 clients, which send no
+//     AddPartitionsToTxn) the check adds the partition to the transaction.
 //   - acks=0 gets no response; if any partition failed the connection is
 //     closed instead, which is how Kafka tells a fire-and-forget producer.
 //   - acks=1 answers after the leader's append. acks=-1 (all) is refused
@@ -66,7 +68,7 @@ func (h *Handlers) produce(ctx context.Context, c *wire.Conn, req *kmsg.ProduceR
 				sp.ErrorCode = topLevel
 			case nameErr != 0:
 				sp.ErrorCode = nameErr
-			case !h.verifyTxn(ctx, req.TransactionID, name, &rp, &sp):
+			case !h.verifyTxn(ctx, req.TransactionID, name, &rp, &sp, req.Version >= 12):
 				// KIP-890 verification failed; sp holds its error.
 			default:
 				if w, ok := h.producePartition(name, rp, req.Acks, &sp); ok {
@@ -260,10 +262,11 @@ func producedBytes(req *kmsg.ProduceRequest) int {
 }
 
 // verifyTxn runs the transaction coordinator's check (KIP-890,
-// VerifyTxnPartition) on a partition's transactional records; false with
-// sp's error set when it fails. Without the hook, or for non-transactional
+// VerifyTxnPartition) on a partition's transactional records, adding the
+// partition to the transaction when add is set (part 2); false with sp's
+// error set when it fails. Without the hook, or for non-transactional
 // records, everything passes: the log still tracks the transaction.
-func (h *Handlers) verifyTxn(ctx context.Context, txnID *string, topic string, rp *kmsg.ProduceRequestTopicPartition, sp *kmsg.ProduceResponseTopicPartition) bool {
+func (h *Handlers) verifyTxn(ctx context.Context, txnID *string, topic string, rp *kmsg.ProduceRequestTopicPartition, sp *kmsg.ProduceResponseTopicPartition, add bool) bool {
 	if h.VerifyTxnPartition == nil || txnID == nil {
 		return true
 	}
@@ -277,7 +280,12 @@ func (h *Handlers) verifyTxn(ctx context.Context, txnID *string, topic string, r
 		// transaction is still checked.
 		return true
 	}
-	if err := h.VerifyTxnPartition(ctx, *txnID, hd.ProducerID, hd.ProducerEpoch, topic, rp.Partition); err != nil {
+	if err := h.VerifyTxnPartition(ctx, *txnID, hd.ProducerID, hd.ProducerEpoch, topic, rp.Partition, add); err != nil {
+		if errors.Is(err, kerr.ProducerFenced) {
+			// Not a Produce error: Kafka answers a fenced batch with
+			// INVALID_PRODUCER_EPOCH.
+			err = kerr.InvalidProducerEpoch
+		}
 		sp.ErrorCode, sp.ErrorMessage = codeFor(err), errMsg(err)
 		return false
 	}

@@ -8,6 +8,11 @@ package api
 //   - v3: flexible; carries the client's software name and version.
 //   - The response header is always v0, even for flexible versions
 //     (wire.AppendResponse handles that).
+//   - v3+ (KIP-584) lists features: transaction.version is supported up
+//     to 2 and finalized at 2, so clients that know KIP-890 part 2 use
+//     it (an epoch bump per transaction; produce adds partitions).
+//     Every Strom broker serves both versions, so the level is fixed;
+//     older clients keep using version 1.
 
 import (
 	"context"
@@ -29,6 +34,32 @@ func (h *Handlers) apiVersionsAPI(reg *wire.Registry) wire.API {
 			k.ApiKey, k.MinVersion, k.MaxVersion = a.Key, a.Min, a.Max
 			resp.ApiKeys = append(resp.ApiKeys, k)
 		}
+		addFeatures(resp)
 		return resp, nil
 	}}
+}
+
+// features are the KIP-584 features a Strom broker supports, each with
+// its supported range and the level finalized in every Strom cluster.
+var features = []struct {
+	name          string
+	min, max, fin int16
+}{
+	{name: "transaction.version", min: 0, max: 2, fin: 2},
+}
+
+// featuresEpoch is the finalized features' epoch: fixed levels never
+// change, so it never moves.
+const featuresEpoch = 1
+
+func addFeatures(resp *kmsg.ApiVersionsResponse) {
+	resp.FinalizedFeaturesEpoch = featuresEpoch
+	for _, f := range features {
+		sf := kmsg.NewApiVersionsResponseSupportedFeature()
+		sf.Name, sf.MinVersion, sf.MaxVersion = f.name, f.min, f.max
+		resp.SupportedFeatures = append(resp.SupportedFeatures, sf)
+		ff := kmsg.NewApiVersionsResponseFinalizedFeature()
+		ff.Name, ff.MinVersionLevel, ff.MaxVersionLevel = f.name, f.fin, f.fin
+		resp.FinalizedFeatures = append(resp.FinalizedFeatures, ff)
+	}
 }

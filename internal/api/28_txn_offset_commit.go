@@ -9,12 +9,15 @@ package api
 //     on COMMIT, dropped on ABORT.
 //   - v2: leader epoch; v3 (KIP-447): flexible, with the consumer's
 //     generation, member id and instance id, fenced like OffsetCommit.
-//   - v4 (KIP-890 part 1, the coordinator verifying the transaction) is not
-//     served.
+//   - v4 (KIP-890 part 1): the transaction coordinator first verifies
+//     that the group's __consumer_offsets partition is in the ongoing
+//     transaction; v5 (part 2, transaction version 2, no AddOffsetsToTxn)
+//     adds it instead.
 //   - Partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION.
 
 import (
 	"context"
+	"errors"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -24,7 +27,7 @@ import (
 )
 
 func (h *Handlers) txnOffsetCommitAPI() wire.API {
-	return wire.API{Key: 28, Min: 0, Max: 3, Handle: typed(h.txnOffsetCommit)}
+	return wire.API{Key: 28, Min: 0, Max: 5, Handle: typed(h.txnOffsetCommit)}
 }
 
 func (h *Handlers) txnOffsetCommit(ctx context.Context, _ *wire.Conn, req *kmsg.TxnOffsetCommitRequest) (kmsg.Response, error) {
@@ -63,6 +66,18 @@ func (h *Handlers) txnOffsetCommit(ctx context.Context, _ *wire.Conn, req *kmsg.
 	if len(cr.Offsets) == 0 {
 		return resp, nil
 	}
+	if req.Version >= 4 {
+		if err := h.verifyTxnOffsets(ctx, req); err != nil {
+			for i := range resp.Topics {
+				for j := range resp.Topics[i].Partitions {
+					if slot[i][j] >= 0 {
+						resp.Topics[i].Partitions[j].ErrorCode = codeFor(err)
+					}
+				}
+			}
+			return resp, nil
+		}
+	}
 	errs := h.Groups.TxnCommit(ctx, cr)
 	for i := range resp.Topics {
 		for j := range resp.Topics[i].Partitions {
@@ -73,4 +88,28 @@ func (h *Handlers) txnOffsetCommit(ctx context.Context, _ *wire.Conn, req *kmsg.
 		}
 	}
 	return resp, nil
+}
+
+// verifyTxnOffsets is KIP-890 for TxnOffsetCommit v4+: the group's
+// __consumer_offsets partition must be in the transaction (v4), or joins
+// it (v5), before offsets are written under it.
+func (h *Handlers) verifyTxnOffsets(ctx context.Context, req *kmsg.TxnOffsetCommitRequest) error {
+	if h.VerifyTxnPartition == nil {
+		return nil
+	}
+	t := h.Ctrl.Image().Topics[group.OffsetsTopic]
+	if t == nil || len(t.Partitions) == 0 {
+		return kerr.CoordinatorNotAvailable
+	}
+	p := group.PartitionFor(req.Group, int32(len(t.Partitions)))
+	err := h.VerifyTxnPartition(ctx, req.TransactionalID, req.ProducerID, req.ProducerEpoch, group.OffsetsTopic, p, req.Version >= 5)
+	switch {
+	case errors.Is(err, kerr.NotEnoughReplicas):
+		// The coordinator is busy or unreachable: the client retries
+		// this, as Kafka's group coordinator maps it.
+		return kerr.CoordinatorNotAvailable
+	case errors.Is(err, kerr.ProducerFenced):
+		return kerr.InvalidProducerEpoch
+	}
+	return err
 }

@@ -44,9 +44,11 @@ type Handlers struct {
 	OnThrottle func(kind string, d time.Duration)
 	// VerifyTxnPartition, if set, is asked before a transactional batch is
 	// appended whether its partition is in the producer's transaction
-	// (KIP-890 verification; the transaction coordinator supplies it). A
-	// non-nil error (a kerr error) fails the partition.
-	VerifyTxnPartition func(ctx context.Context, transactionalID string, producerID int64, epoch int16, topic string, partition int32) error
+	// (KIP-890 verification; the transaction coordinator supplies it);
+	// with add (transaction version 2) the partition joins the
+	// transaction instead. A non-nil error (a kerr error) fails the
+	// partition.
+	VerifyTxnPartition func(ctx context.Context, transactionalID string, producerID int64, epoch int16, topic string, partition int32, add bool) error
 	// OnTxnMarker, if set, hears of every transaction marker written and
 	// committed here (the group coordinator completes pending
 	// TxnOffsetCommits on __consumer_offsets markers).

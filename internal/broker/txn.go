@@ -55,17 +55,19 @@ func (b *Broker) wireTxn(h *api.Handlers) {
 // verifyTxnPartition is KIP-890's produce-side check: a transactional
 // batch is appended only if its partition is in the producer's ongoing
 // transaction, which stops a late batch of a finished (or aborted)
-// transaction from hanging the partition's LSO. The coordinator is asked
-// in process when it is this broker, with AddPartitionsToTxn v4
-// (verifyOnly) otherwise.
-func (b *Broker) verifyTxnPartition(ctx context.Context, id string, pid int64, epoch int16, topic string, partition int32) error {
+// transaction from hanging the partition's LSO. With add (part 2: a
+// transaction version 2 producer sends no AddPartitionsToTxn) the
+// partition joins the transaction instead, under the same epoch check.
+// The coordinator is asked in process when it is this broker, with
+// AddPartitionsToTxn v5 otherwise.
+func (b *Broker) verifyTxnPartition(ctx context.Context, id string, pid int64, epoch int16, topic string, partition int32, add bool) error {
 	node, err := b.txns.Locate(ctx, id)
 	if err == nil {
 		tp := txn.TopicPartition{Topic: topic, Partition: partition}
 		if node == b.cfg.NodeID {
-			err = b.txns.AddPartitions(ctx, id, pid, epoch, []txn.TopicPartition{tp}, true)
+			err = b.txns.AddPartitions(ctx, id, pid, epoch, []txn.TopicPartition{tp}, !add)
 		} else {
-			err = b.markers.verifyRemote(ctx, node, id, pid, epoch, tp)
+			err = b.markers.verifyRemote(ctx, node, id, pid, epoch, tp, add)
 		}
 	}
 	switch {
@@ -80,15 +82,15 @@ func (b *Broker) verifyTxnPartition(ctx context.Context, id string, pid int64, e
 	return err
 }
 
-func (w *markerWriter) verifyRemote(ctx context.Context, node int32, id string, pid int64, epoch int16, tp txn.TopicPartition) error {
+func (w *markerWriter) verifyRemote(ctx context.Context, node int32, id string, pid int64, epoch int16, tp txn.TopicPartition, add bool) error {
 	c, err := w.client(w.image(), node)
 	if err != nil {
 		return err
 	}
 	req := kmsg.NewPtrAddPartitionsToTxnRequest()
-	req.Version = 4
+	req.Version = 5
 	t := kmsg.NewAddPartitionsToTxnRequestTransaction()
-	t.TransactionalID, t.ProducerID, t.ProducerEpoch, t.VerifyOnly = id, pid, epoch, true
+	t.TransactionalID, t.ProducerID, t.ProducerEpoch, t.VerifyOnly = id, pid, epoch, !add
 	rt := kmsg.NewAddPartitionsToTxnRequestTransactionTopic()
 	rt.Topic, rt.Partitions = tp.Topic, []int32{tp.Partition}
 	t.Topics = []kmsg.AddPartitionsToTxnRequestTransactionTopic{rt}

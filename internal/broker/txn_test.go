@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 
 	"github.com/strom-project/strom/internal/record"
 )
@@ -158,13 +159,17 @@ func TestTransactionalProducerFenced(t *testing.T) {
 // TestProduceVerifiedAgainstTransaction: a transactional batch for a
 // partition not added to the producer's transaction is refused
 // (KIP-890 part 1) and does not open a transaction on the partition.
+// Produce v11 is a transaction version 1 client's: v12+ would add the
+// partition instead (txn_tv2_test.go).
 func TestProduceVerifiedAgainstTransaction(t *testing.T) {
 	b, addr := startBroker(t, t.TempDir(), txnOverrides...)
 	defer b.Close()
 	createTopic(t, addr, "tx", 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cl := newClient(t, addr)
+	v := kversion.Stable()
+	v.SetMaxKeyVersion(0, 11)
+	cl := newClient(t, addr, kgo.MaxVersions(v))
 	id := "raw"
 	var init *kmsg.InitProducerIDResponse
 	waitFor(t, 10*time.Second, "InitProducerId", func() bool {
@@ -184,15 +189,11 @@ func TestProduceVerifiedAgainstTransaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	topics, err := kadm.NewClient(cl).ListTopics(ctx, "tx")
-	if err != nil {
-		t.Fatal(err)
-	}
 	produce := func() int16 {
 		req := kmsg.NewPtrProduceRequest()
 		req.TransactionID, req.Acks, req.TimeoutMillis = &id, -1, 5000
 		rt := kmsg.NewProduceRequestTopic()
-		rt.Topic, rt.TopicID = "tx", topics["tx"].ID // v13+ names topics by id
+		rt.Topic = "tx"
 		rp := kmsg.NewProduceRequestTopicPartition()
 		rp.Records = batch
 		rt.Partitions = []kmsg.ProduceRequestTopicPartition{rp}

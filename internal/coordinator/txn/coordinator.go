@@ -228,9 +228,23 @@ func (c *Coordinator) AddOffsets(ctx context.Context, id string, pid int64, epoc
 	return c.AddPartitions(ctx, id, pid, epoch, []TopicPartition{tp}, false)
 }
 
-// EndTxn commits or aborts a transaction.
-func (c *Coordinator) EndTxn(ctx context.Context, id string, pid int64, epoch int16, commit bool) error {
-	return c.on(ctx, id, func(co *core, now time.Time) error { return co.endTxn(id, pid, epoch, commit, now) })
+// EndTxn commits or aborts a transaction. bumpEpoch is transaction
+// version 2 (EndTxn v5+, KIP-890 part 2): the epoch is bumped and the
+// result is what the producer continues with.
+func (c *Coordinator) EndTxn(ctx context.Context, id string, pid int64, epoch int16, commit, bumpEpoch bool) (EndResult, error) {
+	res := noEnd
+	err := c.on(ctx, id, func(co *core, now time.Time) error {
+		if !bumpEpoch {
+			return co.endTxn(id, pid, epoch, commit, now)
+		}
+		var err error
+		res, err = co.endTxnV2(id, pid, epoch, commit, now)
+		return err
+	})
+	if err != nil {
+		return noEnd, err
+	}
+	return res, nil
 }
 
 // replicaLog adapts a replica partition to StateLog.

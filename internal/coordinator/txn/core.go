@@ -110,7 +110,7 @@ func (c *core) initProducer(id string, timeout time.Duration, pid int64, epoch i
 		if err != nil {
 			return fail(kerr.CoordinatorNotAvailable)
 		}
-		m = &txnMeta{id: id, producerID: newID, lastProducer: -1, epoch: -1, lastEpoch: -1, state: Empty, partitions: map[TopicPartition]bool{}}
+		m = &txnMeta{id: id, producerID: newID, lastProducer: -1, nextProducer: -1, epoch: -1, lastEpoch: -1, state: Empty, partitions: map[TopicPartition]bool{}}
 	}
 	if m.state.preparing() {
 		// Markers of the previous transaction are still being written:
@@ -134,19 +134,20 @@ func (c *core) initProducer(id string, timeout time.Duration, pid int64, epoch i
 	}
 	next := m.clone()
 	next.timeout = timeout
-	if err := c.bumpEpoch(next); err != nil {
-		return fail(err)
-	}
 	if m.state == Ongoing {
 		// A new producer instance takes over: abort what the old one left
 		// open, with the bumped epoch so the old one is fenced, and have
 		// the new one retry until the abort completes (as Kafka).
+		fenceEpoch(next)
 		next.state = PrepareAbort
 		if err := c.persist(next, now); err != nil {
 			return fail(err)
 		}
 		c.queueMarkers(next)
 		return fail(kerr.ConcurrentTransactions)
+	}
+	if err := c.bumpEpoch(next); err != nil {
+		return fail(err)
 	}
 	next.state, next.partitions, next.start = Empty, map[TopicPartition]bool{}, time.Time{}
 	if err := c.persist(next, now); err != nil {
@@ -155,10 +156,20 @@ func (c *core) initProducer(id string, timeout time.Duration, pid int64, epoch i
 	return InitResult{ProducerID: next.producerID, ProducerEpoch: next.epoch}
 }
 
+// fenceEpoch bumps the epoch of an ongoing transaction that is being
+// aborted against its producer's will (a new instance, or its timeout).
+// The producer id stays, even at the last epoch, because the abort
+// markers must reach the partitions under it; an ongoing epoch is at most
+// maxEpoch, so the bump fits, and the next InitProducerId moves to a new id.
+func fenceEpoch(m *txnMeta) {
+	m.lastEpoch, m.tv2 = m.epoch, false
+	m.epoch++
+}
+
 // bumpEpoch fences the current producer: epoch+1, or a new producer id
 // when the epoch is exhausted.
 func (c *core) bumpEpoch(m *txnMeta) error {
-	m.lastEpoch = m.epoch
+	m.lastEpoch, m.tv2 = m.epoch, false
 	if m.epoch < maxEpoch {
 		m.epoch++
 		return nil
@@ -175,6 +186,10 @@ func (c *core) bumpEpoch(m *txnMeta) error {
 func (c *core) check(id string, pid int64, epoch int16) (*txnMeta, error) {
 	m := c.txns[id]
 	switch {
+	case m != nil && m.nextProducer == pid && m.state.preparing():
+		// TV2 moved the producer to its next id (epoch exhausted) and the
+		// markers of its last transaction are still being written.
+		return nil, kerr.ConcurrentTransactions
 	case m == nil || m.producerID != pid:
 		return nil, kerr.InvalidProducerIDMapping
 	case epoch != m.epoch:
@@ -275,6 +290,10 @@ func (c *core) markersWritten(job MarkerJob, now time.Time) {
 	next.state, next.markersQueued = CompleteAbort, false
 	if m.state == PrepareCommit {
 		next.state = CompleteCommit
+	}
+	if next.nextProducer >= 0 {
+		next.lastProducer, next.producerID, next.epoch, next.lastEpoch = next.producerID, next.nextProducer, 0, -1
+		next.nextProducer = -1
 	}
 	next.partitions, next.start = map[TopicPartition]bool{}, time.Time{}
 	if err := c.persist(next, now); err != nil {

@@ -17,7 +17,11 @@
 //	node, err := c.Locate(ctx, "my-txn-id")        // FindCoordinator
 //	res := c.InitProducerID(ctx, "my-txn-id", time.Minute, -1, -1)
 //	err = c.AddPartitions(ctx, "my-txn-id", res.ProducerID, res.ProducerEpoch, tps, false)
-//	err = c.EndTxn(ctx, "my-txn-id", res.ProducerID, res.ProducerEpoch, true)
+//	next, err := c.EndTxn(ctx, "my-txn-id", res.ProducerID, res.ProducerEpoch, true, true)
+//
+// With bumpEpoch (transaction version 2, KIP-890 part 2) every EndTxn bumps
+// the producer's epoch and next is the id and epoch it continues with;
+// without, the producer keeps its epoch (version 1 clients).
 //
 // EndTxn returns once PrepareCommit (or PrepareAbort) is committed; the
 // shard then has a MarkerWriter send WriteTxnMarkers to every partition's

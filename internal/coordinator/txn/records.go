@@ -8,7 +8,8 @@ import (
 )
 
 // Records of __transaction_state, in Kafka's formats: key TxnMetadataKey
-// (version 0), value TxnMetadataValue version 0 (nil value: tombstone).
+// (version 0), value TxnMetadataValue version 0, or 1 for transaction
+// version 2 (nil value: tombstone).
 
 func txnKey(id string) []byte {
 	k := kmsg.NewTxnMetadataKey()
@@ -33,6 +34,12 @@ func fromMillis(ms int64) time.Time {
 func txnValue(m *txnMeta) []byte {
 	v := kmsg.NewTxnMetadataValue()
 	v.ProducerID, v.ProducerEpoch = m.producerID, m.epoch
+	if m.tv2 {
+		// Kafka writes version 1 (flexible, tagged fields) for
+		// transaction version 2 clients only.
+		v.Version, v.ClientTransactionVersion = 1, 2
+		v.PreviousProducerID, v.NextProducerID = m.lastProducer, m.nextProducer
+	}
 	v.TimeoutMillis = int32(m.timeout / time.Millisecond)
 	v.State = kmsg.TransactionState(m.state)
 	v.LastUpdateTimestamp, v.StartTimestamp = millis(m.updated), millis(m.start)
@@ -69,7 +76,7 @@ func decodeRecord(key, value []byte) (id string, m *txnMeta, ok bool, err error)
 	if value == nil {
 		return k.TransactionalID, nil, true, nil
 	}
-	var v kmsg.TxnMetadataValue
+	v := kmsg.NewTxnMetadataValue() // absent tagged fields keep Kafka's defaults (-1)
 	if err := v.ReadFrom(value); err != nil {
 		return "", nil, false, fmt.Errorf("decoding value of %q: %w", k.TransactionalID, err)
 	}
@@ -84,6 +91,10 @@ func decodeRecord(key, value []byte) (id string, m *txnMeta, ok bool, err error)
 		id: k.TransactionalID, producerID: v.ProducerID, lastProducer: -1, epoch: v.ProducerEpoch, lastEpoch: -1,
 		timeout: time.Duration(v.TimeoutMillis) * time.Millisecond, state: State(v.State),
 		partitions: map[TopicPartition]bool{}, start: fromMillis(v.StartTimestamp), updated: fromMillis(v.LastUpdateTimestamp),
+		nextProducer: -1,
+	}
+	if v.Version >= 1 && v.ClientTransactionVersion >= 2 {
+		m.tv2, m.lastProducer, m.nextProducer = true, v.PreviousProducerID, v.NextProducerID
 	}
 	for _, t := range v.Topics {
 		for _, p := range t.Partitions {

@@ -83,6 +83,12 @@ type txnMeta struct {
 	start         time.Time // of the ongoing transaction; zero when none
 	updated       time.Time
 	markersQueued bool // a marker job is out for the current Prepare* state
+	// tv2 marks a transaction ended by a KIP-890 part 2 client (EndTxn
+	// v5+): its Prepare* state already carries the bumped epoch.
+	tv2 bool
+	// nextProducer is the producer id the transaction moves to when its
+	// markers are written (TV2 epoch exhaustion), or -1.
+	nextProducer int64
 }
 
 func (m *txnMeta) partitionList() []TopicPartition {

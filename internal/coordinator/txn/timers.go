@@ -43,9 +43,7 @@ func (c *core) abortTimedOut(now time.Time) {
 			continue
 		}
 		next := m.clone()
-		if err := c.bumpEpoch(next); err != nil {
-			continue // retried on the next pass
-		}
+		fenceEpoch(next)
 		next.state = PrepareAbort
 		if err := c.persist(next, now); err != nil {
 			continue
