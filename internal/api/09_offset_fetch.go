@@ -4,9 +4,11 @@ package api
 //
 //   - v1 is what librdkafka ≤ 2.11 requires; v2: a null topic list means
 //     every committed partition, and a top-level error; v5: leader epochs;
-//     v6: flexible; v7: require_stable (KIP-447) — without transactions no
-//     offset is ever pending, so it changes nothing; v8: several groups per
-//     request; v9: KIP-848 member id and epoch, unused by classic groups.
+//     v6: flexible; v7: require_stable (KIP-447): a partition with a
+//     transactional offset pending answers UNSTABLE_OFFSET_COMMIT, which
+//     the client retries until the transaction ends; v8: several groups
+//     per request; v9: KIP-848 member id and epoch, unused by classic
+//     groups.
 //   - Partitions without a committed offset answer -1, whatever the topic
 //     (Kafka no longer checks it exists).
 //   - Before v2 there is no top-level error: a group-level error is given
@@ -15,6 +17,7 @@ package api
 import (
 	"context"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/strom-project/strom/internal/coordinator/group"
@@ -47,9 +50,9 @@ func (h *Handlers) offsetFetch(ctx context.Context, _ *wire.Conn, req *kmsg.Offs
 				st.Topic = tp[0].Topic
 				for _, o := range tp {
 					sp := kmsg.NewOffsetFetchResponseGroupTopicPartition()
-					sp.Partition, sp.Offset, sp.LeaderEpoch = o.Partition, o.Offset, o.LeaderEpoch
-					meta := o.Metadata
-					sp.Metadata = &meta
+					o, code := stable(o, req.RequireStable)
+					sp.Partition, sp.Offset, sp.LeaderEpoch, sp.ErrorCode = o.Partition, o.Offset, o.LeaderEpoch, code
+					sp.Metadata = &o.Metadata
 					st.Partitions = append(st.Partitions, sp)
 				}
 				sg.Topics = append(sg.Topics, st)
@@ -87,9 +90,9 @@ func (h *Handlers) offsetFetch(ctx context.Context, _ *wire.Conn, req *kmsg.Offs
 		st.Topic = tp[0].Topic
 		for _, o := range tp {
 			sp := kmsg.NewOffsetFetchResponseTopicPartition()
-			sp.Partition, sp.Offset, sp.LeaderEpoch = o.Partition, o.Offset, o.LeaderEpoch
-			meta := o.Metadata
-			sp.Metadata = &meta
+			o, unstable := stable(o, req.RequireStable)
+			sp.Partition, sp.Offset, sp.LeaderEpoch, sp.ErrorCode = o.Partition, o.Offset, o.LeaderEpoch, unstable
+			sp.Metadata = &o.Metadata
 			if req.Version < 2 {
 				sp.ErrorCode = code
 			}
@@ -99,6 +102,16 @@ func (h *Handlers) offsetFetch(ctx context.Context, _ *wire.Conn, req *kmsg.Offs
 	}
 	h.logGroupError("OffsetFetch", req.Group, err)
 	return resp, nil
+}
+
+// stable applies require_stable: a partition with a transactional offset
+// pending has none to give yet.
+func stable(o group.OffsetData, requireStable bool) (group.OffsetData, int16) {
+	if !requireStable || !o.Unstable {
+		return o, 0
+	}
+	o.Offset, o.LeaderEpoch, o.Metadata = -1, -1, ""
+	return o, kerr.UnstableOffsetCommit.Code
 }
 
 // groupByTopic splits offsets into runs of one topic, keeping order.

@@ -67,6 +67,21 @@ func (c *core) deleteGroup(now time.Time, groupID string) error {
 	for tp := range g.offsets {
 		parts = append(parts, tp)
 	}
+	if pending := c.pendingOnlyTxnOffsets(g); len(pending) > 0 {
+		// Offsets a transaction has pending go too, as in Kafka: a
+		// tombstone drops them on replay, and the transaction's commit
+		// finds nothing left to make visible.
+		recs := make([]kv, len(pending))
+		for i, tp := range pending {
+			recs[i] = kv{key: offsetKey(g.id, tp)}
+		}
+		if err := c.j.write(now, recs); err != nil {
+			return writeErr(err, false)
+		}
+		for _, tp := range pending {
+			c.dropPendingTxnOffset(g.id, tp)
+		}
+	}
 	clear(g.pending)
 	if err := c.removeOffsets(g, now, parts); err != nil {
 		return err

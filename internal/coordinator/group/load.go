@@ -66,6 +66,7 @@ func (l *loader) record(key, value []byte) error {
 		tp := TopicPartition{Topic: k.Topic, Partition: k.Partition}
 		if d.offset == nil {
 			delete(l.offsets[k.Group], tp)
+			dropPending(l.txn.pending, k.Group, tp) // as the core does
 			return nil
 		}
 		if l.offsets[k.Group] == nil {

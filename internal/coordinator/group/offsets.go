@@ -124,7 +124,7 @@ func (c *core) fetch(groupID string, parts []TopicPartition) []OffsetData {
 	}
 	out := make([]OffsetData, len(parts))
 	for i, tp := range parts {
-		out[i] = OffsetData{TopicPartition: tp, Offset: -1, LeaderEpoch: -1}
+		out[i] = OffsetData{TopicPartition: tp, Offset: -1, LeaderEpoch: -1, Unstable: c.hasPendingTxnOffset(groupID, tp)}
 		if g == nil {
 			continue
 		}
@@ -207,6 +207,7 @@ func (c *core) removeOffsets(g *group, now time.Time, parts []TopicPartition) er
 	}
 	for _, tp := range gone {
 		delete(g.offsets, tp)
+		c.dropPendingTxnOffset(g.id, tp)
 	}
 	if dead {
 		c.drop(g)
@@ -243,7 +244,9 @@ func (c *core) expireOffsets(now time.Time) {
 		}
 		var expired []TopicPartition
 		for tp, o := range g.offsets {
-			if keep[tp.Topic] {
+			if keep[tp.Topic] || c.hasPendingTxnOffset(g.id, tp) {
+				// Kafka keeps an offset a transaction is about to
+				// replace.
 				continue
 			}
 			if (o.expireTime >= 0 && nowMs >= o.expireTime) || (o.expireTime < 0 && nowMs-base(o) >= retention) {

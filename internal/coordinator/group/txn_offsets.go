@@ -2,6 +2,8 @@ package group
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/strom-project/strom/internal/record"
@@ -156,6 +158,42 @@ func (c *core) hasPendingTxnOffset(groupID string, tp TopicPartition) bool {
 		}
 	}
 	return false
+}
+
+// dropPendingTxnOffset forgets every transaction's pending offset of the
+// group's partition: an offset tombstone was written for it (Kafka's
+// replay of a tombstone does the same, and so does loading).
+func (c *core) dropPendingTxnOffset(groupID string, tp TopicPartition) {
+	dropPending(c.txnOffsets, groupID, tp)
+}
+
+// dropPending removes the group's partition from every producer's
+// pending offsets.
+func dropPending(byProducer map[int64]map[string]map[TopicPartition]*offset, groupID string, tp TopicPartition) {
+	for _, byGroup := range byProducer {
+		if offs := byGroup[groupID]; offs != nil {
+			delete(offs, tp)
+			if len(offs) == 0 {
+				delete(byGroup, groupID)
+			}
+		}
+	}
+}
+
+// pendingOnlyTxnOffsets lists the group's partitions that transactions
+// have offsets pending for and that have no committed offset, sorted.
+func (c *core) pendingOnlyTxnOffsets(g *group) []TopicPartition {
+	seen := map[TopicPartition]bool{}
+	for _, byGroup := range c.txnOffsets {
+		for tp := range byGroup[g.id] {
+			if g.offsets[tp] == nil {
+				seen[tp] = true
+			}
+		}
+	}
+	out := slices.Collect(maps.Keys(seen))
+	slices.SortFunc(out, compareTP)
+	return out
 }
 
 // hasPendingTxnOffsets reports whether any transaction has offsets of the

@@ -26,6 +26,21 @@ func (j *txnBatches) writeTxn(now time.Time, pid int64, epoch int16, recs []kv) 
 	return nil
 }
 
+// write records plain (non-transactional) writes as batches too, in order
+// with the transactional ones, so that a replay sees both.
+func (j *txnBatches) write(now time.Time, recs []kv) error {
+	if err := j.memJournal.write(now, recs); err != nil {
+		return err
+	}
+	b, err := record.Build(nil, record.BatchSpec{BaseTimestamp: now.UnixMilli(), ProducerID: -1, ProducerEpoch: -1,
+		BaseSequence: -1, Records: kvRecords(recs)})
+	if err != nil {
+		return err
+	}
+	j.batches = append(j.batches, b)
+	return nil
+}
+
 func kvRecords(recs []kv) []record.NewRecord {
 	out := make([]record.NewRecord, len(recs))
 	for i, r := range recs {
@@ -134,5 +149,63 @@ func TestGroupWithPendingTxnOffsetsNotExpired(t *testing.T) {
 	h.advance(h.c.cfg.RetentionCheckInterval)
 	if h.c.groups["g"] != nil {
 		t.Fatal("empty group kept after its transaction aborted")
+	}
+}
+
+// TestDeleteGroupDropsPendingTxnOffsets: deleting a group drops the
+// offsets a transaction has pending for it, as Kafka does: the
+// transaction's COMMIT then brings nothing back, in memory and on replay.
+func TestDeleteGroupDropsPendingTxnOffsets(t *testing.T) {
+	h := newHarness(t)
+	j := &txnBatches{memJournal: h.j}
+	h.c.j = j
+	t0, t1 := TopicPartition{"t", 0}, TopicPartition{"t", 1}
+	h.c.txnCommit(h.now, txnReq("g", 5, co("t", 0, 10)))
+	j.marker(t, 5, true)
+	h.c.completeTxn(h.now, 5, true)
+	h.c.txnCommit(h.now, txnReq("g", 6, co("t", 0, 20), co("t", 1, 30))) // pending
+	if err := h.c.deleteGroup(h.now, "g"); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if h.c.hasPendingTxnOffsets("g") {
+		t.Fatal("pending offsets survived the delete")
+	}
+	j.marker(t, 6, true)
+	h.c.completeTxn(h.now, 6, true)
+	for _, tp := range []TopicPartition{t0, t1} {
+		if got := offsetOf(h.c, "g", tp); got != -1 {
+			t.Fatalf("%v after the commit that followed the delete: %d, want none", tp, got)
+		}
+	}
+
+	l := newLoader()
+	for _, b := range j.batches {
+		if err := l.batch(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h2 := newHarness(t)
+	l.finish(h2.c, h2.now)
+	for _, tp := range []TopicPartition{t0, t1} {
+		if got := offsetOf(h2.c, "g", tp); got != -1 {
+			t.Fatalf("%v replayed: %d, want none", tp, got)
+		}
+	}
+}
+
+// TestFetchReportsUnstableOffsets: a partition with a transactional offset
+// pending is marked unstable (OffsetFetch require_stable) until the marker.
+func TestFetchReportsUnstableOffsets(t *testing.T) {
+	h := newHarness(t)
+	h.c.j = &txnBatches{memJournal: h.j}
+	t0, t1 := TopicPartition{"t", 0}, TopicPartition{"t", 1}
+	h.c.txnCommit(h.now, txnReq("g", 5, co("t", 0, 10)))
+	got := h.c.fetch("g", []TopicPartition{t0, t1})
+	if !got[0].Unstable || got[1].Unstable {
+		t.Fatalf("fetch while pending: %+v", got)
+	}
+	h.c.completeTxn(h.now, 5, true)
+	if got := h.c.fetch("g", []TopicPartition{t0}); got[0].Unstable || got[0].Offset != 10 {
+		t.Fatalf("fetch after COMMIT: %+v", got)
 	}
 }

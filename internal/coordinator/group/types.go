@@ -131,6 +131,9 @@ type OffsetData struct {
 	Offset      int64
 	LeaderEpoch int32
 	Metadata    string
+	// Unstable: a transaction has an offset of the partition pending, so
+	// OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT.
+	Unstable bool
 }
 
 // MemberDescription is one member in DescribeGroups.
