@@ -39,6 +39,7 @@ type builder struct {
 	ownConfigs                             map[ConfigResource]bool
 	quotasCopied                           bool
 	ownQuotas                              map[QuotaEntity]bool // entities cloned by this batch
+	scramCopied, aclsCopied                bool
 }
 
 func (im *Image) shallowCopy() *Image {
@@ -79,6 +80,9 @@ func (b *builder) apply(r Record) error {
 		b.config(ConfigResource{r.ResourceType, r.ResourceName}, r.Name, r.Value)
 	case *ClientQuotaRecord:
 		return b.clientQuota(r)
+	case *UserScramCredentialRecord, *RemoveUserScramCredentialRecord,
+		*AccessControlEntryRecord, *RemoveAccessControlEntryRecord:
+		return b.security(r)
 	case *ProducerIdsRecord:
 		if r.NextProducerID <= b.next.NextProducerID {
 			return invalid("next producer id %d does not grow from %d", r.NextProducerID, b.next.NextProducerID)

@@ -3,6 +3,7 @@ package metadata
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kbin"
 )
@@ -106,7 +107,9 @@ func decodeRecord(typ RecordType, ver uint32, body []byte) (Record, error) {
 	case BrokerRegistrationChangeRecordType:
 		rec = new(BrokerRegistrationChangeRecord)
 	default:
-		return nil, fmt.Errorf("%w: unknown record type %d", ErrCorrupt, typ)
+		if rec = newSecurityRecord(typ); rec == nil {
+			return nil, fmt.Errorf("%w: unknown record type %d", ErrCorrupt, typ)
+		}
 	}
 	if ver > uint32(rec.version()) {
 		return nil, fmt.Errorf("%w: %s record version %d is newer than %d", ErrCorrupt, typ, ver, rec.version())
@@ -159,6 +162,16 @@ func (d *decoder) string() string {
 		return ""
 	}
 	return string(d.r.Span(int(n - 1)))
+}
+
+// bytes reads non-null compact bytes, copied out of the input.
+func (d *decoder) bytes() []byte {
+	n := d.r.Uvarint()
+	if n == 0 {
+		d.fail("null bytes")
+		return nil
+	}
+	return slices.Clone(d.r.Span(int(n - 1)))
 }
 
 func (d *decoder) nullableString() *string {

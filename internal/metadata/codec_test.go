@@ -44,6 +44,12 @@ func sampleRecords() []Record {
 		&ClientQuotaRecord{Entity: []QuotaEntityData{{Type: QuotaUser, Name: str("alice")}, {Type: QuotaClientID}},
 			Key: "producer_byte_rate", Value: 1048576},
 		&ClientQuotaRecord{Entity: []QuotaEntityData{{Type: QuotaClientID, Name: str("")}}, Key: "request_percentage", Remove: true},
+		&UserScramCredentialRecord{Name: "alice", Mechanism: ScramSHA512, Salt: []byte("salt"), StoredKey: []byte{1, 2},
+			ServerKey: []byte{3}, Iterations: 8192},
+		&RemoveUserScramCredentialRecord{Name: "alice", Mechanism: ScramSHA256},
+		&AccessControlEntryRecord{ID: Uuid{7}, ACL: ACL{ResourceType: 2, ResourceName: "orders", PatternType: 4,
+			Principal: "User:alice", Host: "*", Operation: 4, PermissionType: 3}},
+		&RemoveAccessControlEntryRecord{ID: Uuid{7}},
 	}
 }
 

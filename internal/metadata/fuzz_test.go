@@ -67,6 +67,10 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		"partition-change-v2-empty-isr": {&PartitionChangeRecord{TopicID: Uuid{1}, Partition: 0, Leader: -1, ISR: []int32{},
 			ELR: []int32{1, 3}, LastKnownELR: []int32{1}}},
 		"all-records-v2": sampleRecords(),
+		"scram-credential": {&UserScramCredentialRecord{Name: "alice", Mechanism: ScramSHA256, Salt: []byte("s"),
+			StoredKey: []byte{1}, ServerKey: []byte{2}, Iterations: 4096}},
+		"acl": {&AccessControlEntryRecord{ID: Uuid{7}, ACL: ACL{ResourceType: 2, ResourceName: "t", PatternType: 3,
+			Principal: "User:*", Host: "*", Operation: 3, PermissionType: 2}}, &RemoveAccessControlEntryRecord{ID: Uuid{7}}},
 	}
 	dir := filepath.Join("testdata", "fuzz", "FuzzDecodeBatch")
 	for name, recs := range seeds {

@@ -19,6 +19,10 @@ type Image struct {
 	ClientQuotas map[QuotaEntity]map[string]float64
 	// NextProducerID is the first producer id not yet handed out in a block.
 	NextProducerID int64
+	// ScramCredentials holds the SCRAM credentials by user and mechanism.
+	ScramCredentials map[ScramKey]ScramCredential
+	// ACLs holds the access control entries by id.
+	ACLs map[Uuid]ACL
 }
 
 // Uuid is a Kafka topic id.

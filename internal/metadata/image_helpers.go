@@ -15,7 +15,9 @@ func NewImage() *Image {
 		Brokers:    map[int32]*Broker{},
 		Configs:    map[ConfigResource]map[string]string{},
 
-		ClientQuotas: map[QuotaEntity]map[string]float64{},
+		ClientQuotas:     map[QuotaEntity]map[string]float64{},
+		ScramCredentials: map[ScramKey]ScramCredential{},
+		ACLs:             map[Uuid]ACL{},
 	}
 }
 
@@ -98,7 +100,8 @@ func (im *Image) Records() []Record {
 	if im.NextProducerID > 0 {
 		recs = append(recs, &ProducerIdsRecord{BrokerID: -1, NextProducerID: im.NextProducerID})
 	}
-	return append(recs, im.quotaRecords()...)
+	recs = append(recs, im.quotaRecords()...)
+	return append(recs, im.securityRecords()...)
 }
 
 // BrokerConfigName is the ConfigResource name of broker id's own configs.

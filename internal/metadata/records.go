@@ -53,6 +53,14 @@ func (t RecordType) String() string {
 		return "ClientQuota"
 	case ClusterIDRecordType:
 		return "ClusterID"
+	case UserScramCredentialRecordType:
+		return "UserScramCredential"
+	case RemoveUserScramCredentialRecordType:
+		return "RemoveUserScramCredential"
+	case AccessControlEntryRecordType:
+		return "AccessControlEntry"
+	case RemoveAccessControlEntryRecordType:
+		return "RemoveAccessControlEntry"
 	}
 	return "Unknown"
 }
