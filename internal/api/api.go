@@ -106,6 +106,8 @@ func Register(reg *wire.Registry, h *Handlers) {
 		h.unregisterBrokerAPI(),
 		h.describeClientQuotasAPI(),
 		h.alterClientQuotasAPI(),
+		h.saslHandshakeAPI(),
+		h.saslAuthenticateAPI(),
 	} {
 		register(a)
 	}

@@ -3,6 +3,7 @@ package network
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -42,6 +43,7 @@ type conn struct {
 	stop context.CancelFunc
 	// mutedUntil: no request is read before then (mute.go).
 	mutedUntil time.Time
+	sasl       saslState // SASL listeners only (sasl.go)
 }
 
 func newConn(s *Server, listener string, nc net.Conn, ip string, lo ListenOptions) *conn {
@@ -64,6 +66,11 @@ func (c *conn) serve() {
 }
 
 func (c *conn) loop() error {
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		if err := c.startTLS(tc); err != nil {
+			return err
+		}
+	}
 	br := bufio.NewReaderSize(c.nc, 64<<10)
 	bw := bufio.NewWriterSize(c.nc, 64<<10)
 	if t := c.lo.Takeover; t != nil {
@@ -96,7 +103,16 @@ func (c *conn) loop() error {
 		if c.srv.opts.IdleTimeout > 0 {
 			c.nc.SetReadDeadline(time.Now().Add(c.srv.opts.IdleTimeout))
 		}
-		frame, err := wire.ReadFrame(br, c.srv.opts.MaxRequestBytes, in)
+		if c.sasl.raw {
+			if err := bw.Flush(); err != nil {
+				return err
+			}
+			if err := c.rawExchange(br, bw); err != nil {
+				return err
+			}
+			continue
+		}
+		frame, err := wire.ReadFrame(br, c.maxRequest(), in)
 		if err != nil {
 			return err
 		}
@@ -120,6 +136,9 @@ func (c *conn) loop() error {
 			continue
 		}
 		c.observe(h.Key, resp, nil, start)
+		if ca, ok := resp.(*closeAfter); ok {
+			return ca.finish(bw, h)
+		}
 		c.noteThrottle(resp)
 		if err := writeResponse(bw, h, resp); err != nil {
 			return err
@@ -179,6 +198,9 @@ func (c *conn) writeReady(bw *bufio.Writer, queue []queued, wait bool) ([]queued
 			q.resp = resp
 		}
 		c.observe(q.h.Key, q.resp, nil, q.start)
+		if ca, ok := q.resp.(*closeAfter); ok {
+			return nil, ca.finish(bw, q.h) // a failed re-authentication behind a pending Produce
+		}
 		if q.resp != nil {
 			c.noteThrottle(q.resp)
 			if err := writeResponse(bw, q.h, q.resp); err != nil {
@@ -225,9 +247,15 @@ func (c *conn) handle(frame []byte) (kmsg.Response, wire.Header, error) {
 	if h.Key != 0 && len(body) > maxNonProduceRequest {
 		return nil, h, errors.New("request too large for " + kmsg.NameForKey(h.Key))
 	}
+	if err := c.admitRequest(h.Key); err != nil {
+		return nil, h, err
+	}
 	req, err := wire.DecodeBody(h, body)
 	if err != nil {
 		return nil, h, err
+	}
+	if resp, handled := c.exchange(h, req); handled {
+		return resp, h, nil
 	}
 	resp, err := api.Handle(c.ctx, &c.info, h, req)
 	return resp, h, err

@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -87,6 +88,13 @@ type ListenOptions struct {
 	// transport shares the CONTROLLER listener this way; Preface is
 	// negative as an int32, so it can never be a Kafka request size.
 	Takeover *Takeover
+	// TLS makes this an SSL (or SASL_SSL) listener.
+	TLS *tls.Config
+	// SASL makes clients authenticate first (SASL_PLAINTEXT, SASL_SSL).
+	SASL *SASL
+	// CertPrincipal names the principal of a TLS client certificate;
+	// without it (or a certificate) the principal is User:ANONYMOUS.
+	CertPrincipal CertPrincipal
 }
 
 // Takeover is a non-Kafka protocol sharing a listener.
@@ -144,6 +152,9 @@ func (s *Server) accept(name string, ln net.Listener, lo ListenOptions) {
 			continue
 		}
 		backoff = 0
+		if lo.TLS != nil {
+			nc = tls.Server(nc, lo.TLS) // the handshake runs on the connection's goroutine
+		}
 		c, ok := s.admit(name, nc, lo)
 		if !ok {
 			nc.Close()
