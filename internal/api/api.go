@@ -108,6 +108,8 @@ func Register(reg *wire.Registry, h *Handlers) {
 		h.alterClientQuotasAPI(),
 		h.saslHandshakeAPI(),
 		h.saslAuthenticateAPI(),
+		h.describeUserScramCredentialsAPI(),
+		h.alterUserScramCredentialsAPI(),
 	} {
 		register(a)
 	}
@@ -165,6 +167,7 @@ func RegisterController(reg *wire.Registry, h *Handlers) {
 		h.electLeadersAPI(),
 		h.unregisterBrokerAPI(),
 		h.alterClientQuotasAPI(),
+		h.alterUserScramCredentialsAPI(),
 	} {
 		reg.Register(a)
 	}

@@ -76,6 +76,10 @@ var errorCodes = []struct {
 	{controller.ErrEligibleLeadersNotAvailable, kerr.EligibleLeadersNotAvailable},
 	{controller.ErrNoReassignmentInProgress, kerr.NoReassignmentInProgress},
 	{controller.ErrDuplicateBrokerRegistration, kerr.DuplicateBrokerRegistration},
+	{controller.ErrUnacceptableCredential, kerr.UnacceptableCredential},
+	{controller.ErrUnsupportedSaslMechanism, kerr.UnsupportedSaslMechanism},
+	{controller.ErrResourceNotFound, kerr.ResourceNotFound},
+	{controller.ErrDuplicateResource, kerr.DuplicateResource},
 
 	{group.ErrInvalidGroupID, kerr.InvalidGroupID},
 	{group.ErrCoordinatorNotAvailable, kerr.CoordinatorNotAvailable},

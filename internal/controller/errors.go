@@ -16,6 +16,7 @@ var sentinels = []error{
 	ErrInvalidUpdateVersion, ErrIneligibleReplica,
 	ErrElectionNotNeeded, ErrPreferredLeaderNotAvailable, ErrEligibleLeadersNotAvailable,
 	ErrNoReassignmentInProgress, ErrDuplicateBrokerRegistration,
+	ErrUnacceptableCredential, ErrUnsupportedSaslMechanism, ErrResourceNotFound, ErrDuplicateResource,
 }
 
 // ErrorMessage returns the client-facing message of err: the text after the
