@@ -11,6 +11,7 @@ import (
 	"github.com/strom-project/strom/internal/cli/produce"
 	"github.com/strom-project/strom/internal/cli/quota"
 	"github.com/strom-project/strom/internal/cli/topic"
+	"github.com/strom-project/strom/internal/cli/user"
 )
 
 // Version is set at build time with -ldflags "-X .../internal/cli.Version=...".
@@ -30,5 +31,6 @@ against it unchanged. Start a single-node broker with "strom serve".`,
 	root.AddCommand(newServeCommand(), topic.NewCommand(), produce.NewCommand(), consume.NewCommand(), group.NewCommand(), cluster.NewCommand(), clibench.NewCommand())
 	root.AddCommand(dev.NewCommand())
 	root.AddCommand(quota.NewCommand())
+	root.AddCommand(user.NewCommand())
 	return root
 }
