@@ -53,7 +53,15 @@ func (h *Handlers) produce(ctx context.Context, c *wire.Conn, req *kmsg.ProduceR
 		topLevel = kerr.UnsupportedVersion.Code
 	case req.Acks != 0 && req.Acks != 1 && req.Acks != -1:
 		topLevel = kerr.InvalidRequiredAcks.Code
+	case !h.trusted(c) && hasTxnRecords(req) && (req.TransactionID == nil || !h.allowed(c, opWrite, rtTxnID, *req.TransactionID)):
+		// Kafka fails the whole request, every partition. (Idempotent
+		// producers are checked at InitProducerId, not here: KIP-679.)
+		// Kafka also refuses transactional batches with no
+		// transactional id when authorization is off; Strom accepts
+		// them then, as before ACLs.
+		topLevel = errTxnIDAuthz
 	}
+	writeOK := h.allowedNames(c, opWrite, rtTopic)
 	var waits []produceWait
 	for ti, rt := range req.Topics {
 		st := kmsg.NewProduceResponseTopic()
@@ -68,6 +76,10 @@ func (h *Handlers) produce(ctx context.Context, c *wire.Conn, req *kmsg.ProduceR
 				sp.ErrorCode = topLevel
 			case nameErr != 0:
 				sp.ErrorCode = nameErr
+			case !writeOK(name):
+				// Nothing is appended (CVE-2018-17196), and a denied
+				// topic's existence is not disclosed.
+				sp.ErrorCode = errTopicAuthz
 			case !h.verifyTxn(ctx, req.TransactionID, name, &rp, &sp, req.Version >= 12):
 				// KIP-890 verification failed; sp holds its error.
 			default:
@@ -290,4 +302,18 @@ func (h *Handlers) verifyTxn(ctx context.Context, txnID *string, topic string, r
 		return false
 	}
 	return true
+}
+
+// hasTxnRecords reports whether any partition of req carries transactional
+// batches (Kafka's RequestUtils.hasTransactionalRecords; a partition's
+// batches come from one producer, so its first batch tells).
+func hasTxnRecords(req *kmsg.ProduceRequest) bool {
+	for _, t := range req.Topics {
+		for _, p := range t.Partitions {
+			if hd, err := record.ParseHeader(p.Records); err == nil && hd.IsTransactional() {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -106,6 +106,7 @@ func (h *Handlers) fetch(ctx context.Context, c *wire.Conn, req *kmsg.FetchReque
 	}
 
 	from := fetcherOf(req)
+	from.allowed = h.fetchAuthz(c, from)
 	h.capFetchToQuota(c, req, from)
 	results, bufs := h.fetchWait(ctx, req, from, parts)
 	served := map[tpKey]bool{}
@@ -218,6 +219,20 @@ func requestPartitions(req *kmsg.FetchRequest, byID bool) []*sessionPartition {
 type fetchFrom struct {
 	replicaID   int32
 	brokerEpoch int64
+	// allowed says whether the fetcher may read a topic (fetchAuthz).
+	allowed func(topic string) bool
+}
+
+// fetchAuthz is Kafka's Fetch authorization: a follower needs
+// CLUSTER_ACTION on the cluster for every partition, a consumer READ on
+// each topic. A denied partition is TOPIC_AUTHORIZATION_FAILED and is
+// neither read nor recorded as a follower's position (CVE-2018-1288).
+func (h *Handlers) fetchAuthz(c *wire.Conn, from fetchFrom) func(string) bool {
+	if from.isFollower() {
+		ok := h.allowedCluster(c, opClusterAction)
+		return func(string) bool { return ok }
+	}
+	return h.allowedNames(c, opRead, rtTopic)
 }
 
 func fetcherOf(req *kmsg.FetchRequest) fetchFrom {
@@ -357,6 +372,9 @@ func (h *Handlers) fetchPartition(sp *sessionPartition, from fetchFrom) (*replic
 			return nil, kerr.UnknownTopicID
 		}
 		name = n
+	}
+	if from.allowed != nil && !from.allowed(name) {
+		return nil, kerr.TopicAuthorizationFailed
 	}
 	p, err := h.Replicas.Partition(name, sp.key.partition)
 	if err != nil {

@@ -32,8 +32,9 @@ func (h *Handlers) listOffsetsAPI() wire.API {
 	return wire.API{Key: 2, Min: 1, Max: 10, Handle: typed(h.listOffsets)}
 }
 
-func (h *Handlers) listOffsets(_ context.Context, _ *wire.Conn, req *kmsg.ListOffsetsRequest) (kmsg.Response, error) {
+func (h *Handlers) listOffsets(_ context.Context, c *wire.Conn, req *kmsg.ListOffsetsRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.ListOffsetsResponse)
+	describeOK := h.allowedNames(c, opDescribe, rtTopic)
 	for _, rt := range req.Topics {
 		st := kmsg.NewListOffsetsResponseTopic()
 		st.Topic = rt.Topic
@@ -41,7 +42,9 @@ func (h *Handlers) listOffsets(_ context.Context, _ *wire.Conn, req *kmsg.ListOf
 			sp := kmsg.NewListOffsetsResponseTopicPartition()
 			sp.Partition = rp.Partition
 			sp.Timestamp, sp.Offset, sp.LeaderEpoch = -1, -1, -1
-			if err := h.listOffset(rt.Topic, req.ReplicaID, req.Version >= 2 && req.IsolationLevel == 1, rp, &sp); err != nil {
+			if !describeOK(rt.Topic) {
+				sp.ErrorCode = errTopicAuthz
+			} else if err := h.listOffset(rt.Topic, req.ReplicaID, req.Version >= 2 && req.IsolationLevel == 1, rp, &sp); err != nil {
 				sp.ErrorCode = codeFor(err)
 			}
 			st.Partitions = append(st.Partitions, sp)

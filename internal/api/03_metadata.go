@@ -37,10 +37,18 @@ func (h *Handlers) metadata(ctx context.Context, c *wire.Conn, req *kmsg.Metadat
 	all := req.Topics == nil || (req.Version == 0 && len(req.Topics) == 0)
 	autoCreate := h.Config.AutoCreateTopics && (req.Version <= 3 || req.AllowAutoTopicCreation)
 
+	// Kafka's order: DESCRIBE first (a denied topic's existence is not
+	// disclosed), then, for missing topics to auto-create, CREATE on the
+	// cluster or on the topic.
+	describeOK := h.allowedNames(c, opDescribe, rtTopic)
+	createOK := h.allowedNames(c, opCreate, rtTopic)
+	if h.allowedCluster(c, opCreate) {
+		createOK = func(string) bool { return true }
+	}
 	var missing []string
 	if !all && autoCreate {
 		for _, t := range req.Topics {
-			if t.Topic != nil && im.Topics[*t.Topic] == nil {
+			if t.Topic != nil && im.Topics[*t.Topic] == nil && describeOK(*t.Topic) && createOK(*t.Topic) {
 				missing = append(missing, *t.Topic)
 			}
 		}
@@ -56,6 +64,14 @@ func (h *Handlers) metadata(ctx context.Context, c *wire.Conn, req *kmsg.Metadat
 	resp.ClusterID = &cid
 	resp.ControllerID = h.clientControllerID(im)
 	resp.AuthorizedOperations = authorizedOpsNotRequested
+	if req.Version >= 8 && req.Version <= 10 {
+		resp.AuthorizedOperations = h.clusterAuthorizedOps(c, req.IncludeClusterAuthorizedOperations)
+	}
+	topicOps := func(mt *kmsg.MetadataResponseTopic) {
+		if req.Version >= 8 && req.IncludeTopicAuthorizedOperations && mt.Topic != nil {
+			mt.AuthorizedOperations = h.authorizedOps(c, rtTopic, *mt.Topic)
+		}
+	}
 
 	if all {
 		names := make([]string, 0, len(im.Topics))
@@ -64,7 +80,12 @@ func (h *Handlers) metadata(ctx context.Context, c *wire.Conn, req *kmsg.Metadat
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			resp.Topics = append(resp.Topics, metadataTopic(im.Topics[n]))
+			if !describeOK(n) {
+				continue // left out of an all-topics answer
+			}
+			mt := metadataTopic(im.Topics[n])
+			topicOps(&mt)
+			resp.Topics = append(resp.Topics, mt)
 		}
 		return resp, nil
 	}
@@ -75,8 +96,23 @@ func (h *Handlers) metadata(ctx context.Context, c *wire.Conn, req *kmsg.Metadat
 		} else {
 			t = im.TopicsByID[rt.TopicID]
 		}
+		if code := metadataDenied(rt, t, describeOK, createOK, autoCreate); code != 0 {
+			mt := kmsg.NewMetadataResponseTopic()
+			// Named by id: the id is echoed (ids are not secret, Kafka);
+			// named by name: no id, which would disclose existence.
+			mt.Topic = rt.Topic
+			if rt.Topic == nil {
+				mt.TopicID = rt.TopicID
+			}
+			mt.AuthorizedOperations = authorizedOpsNotRequested
+			mt.ErrorCode = code
+			resp.Topics = append(resp.Topics, mt)
+			continue
+		}
 		if t != nil {
-			resp.Topics = append(resp.Topics, metadataTopic(t))
+			mt := metadataTopic(t)
+			topicOps(&mt)
+			resp.Topics = append(resp.Topics, mt)
 			continue
 		}
 		mt := kmsg.NewMetadataResponseTopic()
@@ -88,9 +124,30 @@ func (h *Handlers) metadata(ctx context.Context, c *wire.Conn, req *kmsg.Metadat
 		} else if code, ok := created[*rt.Topic]; ok {
 			mt.ErrorCode = code
 		}
+		topicOps(&mt)
 		resp.Topics = append(resp.Topics, mt)
 	}
 	return resp, nil
+}
+
+// metadataDenied is TOPIC_AUTHORIZATION_FAILED for a named topic the
+// principal may not DESCRIBE, or, when it is missing and would be
+// auto-created, may not CREATE; 0 otherwise. t is the topic (nil when
+// missing); an unknown topic id is not an authorization matter.
+func metadataDenied(rt kmsg.MetadataRequestTopic, t *metadata.Topic, describeOK, createOK func(string) bool, autoCreate bool) int16 {
+	switch {
+	case rt.Topic == nil && t == nil:
+		return 0
+	case rt.Topic == nil:
+		if !describeOK(t.Name) {
+			return errTopicAuthz
+		}
+	case !describeOK(*rt.Topic):
+		return errTopicAuthz
+	case t == nil && autoCreate && !createOK(*rt.Topic):
+		return errTopicAuthz
+	}
+	return 0
 }
 
 func metadataTopic(t *metadata.Topic) kmsg.MetadataResponseTopic {

@@ -29,9 +29,13 @@ func (h *Handlers) offsetCommitAPI() wire.API {
 	return wire.API{Key: 8, Min: 1, Max: 9, Handle: typed(h.offsetCommit)}
 }
 
-func (h *Handlers) offsetCommit(ctx context.Context, _ *wire.Conn, req *kmsg.OffsetCommitRequest) (kmsg.Response, error) {
+func (h *Handlers) offsetCommit(ctx context.Context, c *wire.Conn, req *kmsg.OffsetCommitRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.OffsetCommitResponse)
 	im := h.Ctrl.Image()
+	// READ on the group, else every partition fails; then READ on each
+	// topic, before its existence is looked at (Kafka).
+	groupOK := h.allowed(c, opRead, rtGroup, req.Group)
+	readOK := h.allowedNames(c, opRead, rtTopic)
 	cr := group.CommitRequest{
 		Group: req.Group, Generation: req.Generation, MemberID: req.MemberID,
 		InstanceID: req.InstanceID, RetentionMs: req.RetentionTimeMillis,
@@ -50,6 +54,14 @@ func (h *Handlers) offsetCommit(ctx context.Context, _ *wire.Conn, req *kmsg.Off
 			sp := kmsg.NewOffsetCommitResponseTopicPartition()
 			sp.Partition = rp.Partition
 			st.Partitions = append(st.Partitions, sp)
+			if !groupOK || !readOK(rt.Topic) {
+				st.Partitions[j].ErrorCode = errTopicAuthz
+				if !groupOK {
+					st.Partitions[j].ErrorCode = errGroupAuthz
+				}
+				slot[i][j] = -1
+				continue
+			}
 			if t == nil || rp.Partition < 0 || int(rp.Partition) >= len(t.Partitions) {
 				st.Partitions[j].ErrorCode = kerr.UnknownTopicOrPartition.Code
 				slot[i][j] = -1

@@ -28,7 +28,7 @@ func (h *Handlers) offsetFetchAPI() wire.API {
 	return wire.API{Key: 9, Min: 1, Max: 9, Handle: typed(h.offsetFetch)}
 }
 
-func (h *Handlers) offsetFetch(ctx context.Context, _ *wire.Conn, req *kmsg.OffsetFetchRequest) (kmsg.Response, error) {
+func (h *Handlers) offsetFetch(ctx context.Context, c *wire.Conn, req *kmsg.OffsetFetchRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.OffsetFetchResponse)
 	if req.Version >= 8 {
 		for _, rg := range req.Groups {
@@ -41,7 +41,7 @@ func (h *Handlers) offsetFetch(ctx context.Context, _ *wire.Conn, req *kmsg.Offs
 					}
 				}
 			}
-			offs, err := h.Groups.FetchOffsets(ctx, rg.Group, parts)
+			offs, denied, err := h.fetchOffsetsAuthz(ctx, c, rg.Group, parts)
 			sg := kmsg.NewOffsetFetchResponseGroup()
 			sg.Group, sg.ErrorCode = rg.Group, codeFor(err)
 			sg.Topics = []kmsg.OffsetFetchResponseGroupTopic{}
@@ -53,6 +53,9 @@ func (h *Handlers) offsetFetch(ctx context.Context, _ *wire.Conn, req *kmsg.Offs
 					o, code := stable(o, req.RequireStable)
 					sp.Partition, sp.Offset, sp.LeaderEpoch, sp.ErrorCode = o.Partition, o.Offset, o.LeaderEpoch, code
 					sp.Metadata = &o.Metadata
+					if denied[o.Topic] {
+						sp.ErrorCode = errTopicAuthz
+					}
 					st.Partitions = append(st.Partitions, sp)
 				}
 				sg.Topics = append(sg.Topics, st)
@@ -71,7 +74,7 @@ func (h *Handlers) offsetFetch(ctx context.Context, _ *wire.Conn, req *kmsg.Offs
 			}
 		}
 	}
-	offs, err := h.Groups.FetchOffsets(ctx, req.Group, parts)
+	offs, denied, err := h.fetchOffsetsAuthz(ctx, c, req.Group, parts)
 	code := codeFor(err)
 	if err != nil {
 		// v2+: the top-level error alone. v1: every requested partition
@@ -93,7 +96,10 @@ func (h *Handlers) offsetFetch(ctx context.Context, _ *wire.Conn, req *kmsg.Offs
 			o, unstable := stable(o, req.RequireStable)
 			sp.Partition, sp.Offset, sp.LeaderEpoch, sp.ErrorCode = o.Partition, o.Offset, o.LeaderEpoch, unstable
 			sp.Metadata = &o.Metadata
-			if req.Version < 2 {
+			if denied[o.Topic] {
+				sp.ErrorCode = errTopicAuthz
+			}
+			if req.Version < 2 && code != 0 {
 				sp.ErrorCode = code
 			}
 			st.Partitions = append(st.Partitions, sp)
@@ -102,6 +108,43 @@ func (h *Handlers) offsetFetch(ctx context.Context, _ *wire.Conn, req *kmsg.Offs
 	}
 	h.logGroupError("OffsetFetch", req.Group, err)
 	return resp, nil
+}
+
+// fetchOffsetsAuthz is FetchOffsets behind Kafka's checks: DESCRIBE on
+// the group (else GROUP_AUTHORIZATION_FAILED for the group), and DESCRIBE
+// on each topic: named partitions of a denied topic answer -1 with the
+// topics in denied (TOPIC_AUTHORIZATION_FAILED), and denied topics are
+// left out of an all-partitions (nil parts) answer.
+func (h *Handlers) fetchOffsetsAuthz(ctx context.Context, c *wire.Conn, groupID string, parts []group.TopicPartition) ([]group.OffsetData, map[string]bool, error) {
+	if !h.allowed(c, opDescribe, rtGroup, groupID) {
+		return nil, nil, kerr.GroupAuthorizationFailed
+	}
+	describeOK := h.allowedNames(c, opDescribe, rtTopic)
+	var denied []group.OffsetData
+	deniedTopics := map[string]bool{}
+	if parts != nil {
+		allowed := []group.TopicPartition{}
+		for _, tp := range parts {
+			if describeOK(tp.Topic) {
+				allowed = append(allowed, tp)
+				continue
+			}
+			deniedTopics[tp.Topic] = true
+			denied = append(denied, group.OffsetData{TopicPartition: tp, Offset: -1, LeaderEpoch: -1})
+		}
+		parts = allowed
+	}
+	offs, err := h.Groups.FetchOffsets(ctx, groupID, parts)
+	if err != nil {
+		return offs, nil, err
+	}
+	kept := offs[:0]
+	for _, o := range offs {
+		if describeOK(o.Topic) {
+			kept = append(kept, o)
+		}
+	}
+	return append(kept, denied...), deniedTopics, nil
 }
 
 // stable applies require_stable: a partition with a transactional offset

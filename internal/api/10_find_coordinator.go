@@ -59,6 +59,15 @@ func (h *Handlers) locateCoordinator(ctx context.Context, c *wire.Conn, keyType 
 		co.ErrorCode = code
 		co.ErrorMessage = &msg
 	}
+	// DESCRIBE on the key, before anything is created (Kafka).
+	switch {
+	case keyType == coordinatorKeyGroup && !h.allowed(c, opDescribe, rtGroup, key):
+		fail(errGroupAuthz, kerrDescription(errGroupAuthz))
+		return
+	case keyType == coordinatorKeyTransaction && !h.allowed(c, opDescribe, rtTxnID, key):
+		fail(errTxnIDAuthz, kerrDescription(errTxnIDAuthz))
+		return
+	}
 	var node int32
 	var err error
 	switch {

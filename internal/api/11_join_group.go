@@ -30,6 +30,10 @@ func (h *Handlers) joinGroupAPI() wire.API {
 
 func (h *Handlers) joinGroup(ctx context.Context, c *wire.Conn, req *kmsg.JoinGroupRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.JoinGroupResponse)
+	if !h.allowed(c, opRead, rtGroup, req.Group) {
+		resp.ErrorCode, resp.Members = errGroupAuthz, []kmsg.JoinGroupResponseMember{}
+		return resp, nil
+	}
 	rebalance := req.RebalanceTimeoutMillis
 	if req.Version == 0 {
 		rebalance = req.SessionTimeoutMillis

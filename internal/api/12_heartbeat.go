@@ -21,8 +21,12 @@ func (h *Handlers) heartbeatAPI() wire.API {
 	return wire.API{Key: 12, Min: 0, Max: 4, Handle: typed(h.heartbeat)}
 }
 
-func (h *Handlers) heartbeat(ctx context.Context, _ *wire.Conn, req *kmsg.HeartbeatRequest) (kmsg.Response, error) {
+func (h *Handlers) heartbeat(ctx context.Context, c *wire.Conn, req *kmsg.HeartbeatRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.HeartbeatResponse)
+	if !h.allowed(c, opRead, rtGroup, req.Group) {
+		resp.ErrorCode = errGroupAuthz
+		return resp, nil
+	}
 	err := h.Groups.Heartbeat(ctx, group.HeartbeatRequest{
 		Group: req.Group, Generation: req.Generation, MemberID: req.MemberID, InstanceID: req.InstanceID,
 	})

@@ -22,8 +22,15 @@ func (h *Handlers) leaveGroupAPI() wire.API {
 	return wire.API{Key: 13, Min: 0, Max: 5, Handle: typed(h.leaveGroup)}
 }
 
-func (h *Handlers) leaveGroup(ctx context.Context, _ *wire.Conn, req *kmsg.LeaveGroupRequest) (kmsg.Response, error) {
+func (h *Handlers) leaveGroup(ctx context.Context, c *wire.Conn, req *kmsg.LeaveGroupRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.LeaveGroupResponse)
+	if !h.allowed(c, opRead, rtGroup, req.Group) {
+		resp.ErrorCode = errGroupAuthz
+		if req.Version >= 3 {
+			resp.Members = []kmsg.LeaveGroupResponseMember{}
+		}
+		return resp, nil
+	}
 	var members []group.LeaveMember
 	if req.Version < 3 {
 		members = []group.LeaveMember{{MemberID: req.MemberID}}

@@ -21,8 +21,12 @@ func (h *Handlers) syncGroupAPI() wire.API {
 	return wire.API{Key: 14, Min: 0, Max: 5, Handle: typed(h.syncGroup)}
 }
 
-func (h *Handlers) syncGroup(ctx context.Context, _ *wire.Conn, req *kmsg.SyncGroupRequest) (kmsg.Response, error) {
+func (h *Handlers) syncGroup(ctx context.Context, c *wire.Conn, req *kmsg.SyncGroupRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.SyncGroupResponse)
+	if !h.allowed(c, opRead, rtGroup, req.Group) {
+		resp.ErrorCode, resp.MemberAssignment = errGroupAuthz, []byte{}
+		return resp, nil
+	}
 	sr := group.SyncRequest{
 		Group: req.Group, Generation: req.Generation, MemberID: req.MemberID,
 		InstanceID: req.InstanceID, ProtocolType: req.ProtocolType, Protocol: req.Protocol,

@@ -3,7 +3,8 @@ package api
 // DescribeGroups (key 15), v0–6.
 //
 //   - v1: throttle; v3: authorized operations (with no authorizer, every
-//     group operation: READ, DELETE, DESCRIBE); v4: member
+//     group operation Kafka knows: READ, DESCRIBE, DELETE,
+//     DESCRIBE_CONFIGS, ALTER_CONFIGS); v4: member
 //     group.instance.id; v5: flexible; v6: GROUP_ID_NOT_FOUND with a
 //     message for a group that does not exist (KIP-1043; before, it is
 //     reported in state Dead).
@@ -19,23 +20,25 @@ import (
 	"github.com/strom-project/strom/internal/wire"
 )
 
-// groupAuthorizedOps is READ(3) | DELETE(6) | DESCRIBE(8) as a bit field.
-const groupAuthorizedOps = 1<<3 | 1<<6 | 1<<8
-
 func (h *Handlers) describeGroupsAPI() wire.API {
 	return wire.API{Key: 15, Min: 0, Max: 6, Handle: typed(h.describeGroups)}
 }
 
-func (h *Handlers) describeGroups(ctx context.Context, _ *wire.Conn, req *kmsg.DescribeGroupsRequest) (kmsg.Response, error) {
+func (h *Handlers) describeGroups(ctx context.Context, c *wire.Conn, req *kmsg.DescribeGroupsRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.DescribeGroupsResponse)
 	for _, id := range req.Groups {
 		rg := kmsg.NewDescribeGroupsResponseGroup()
 		rg.Group = id
 		rg.AuthorizedOperations = authorizedOpsNotRequested
-		if req.IncludeAuthorizedOperations {
-			rg.AuthorizedOperations = groupAuthorizedOps
-		}
 		rg.Members = []kmsg.DescribeGroupsResponseGroupMember{}
+		if !h.allowed(c, opDescribe, rtGroup, id) {
+			rg.ErrorCode = errGroupAuthz
+			resp.Groups = append(resp.Groups, rg)
+			continue
+		}
+		if req.IncludeAuthorizedOperations {
+			rg.AuthorizedOperations = h.authorizedOps(c, rtGroup, id)
+		}
 		d, err := h.Groups.DescribeGroup(ctx, id)
 		switch {
 		case err != nil:

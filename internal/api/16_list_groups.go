@@ -24,7 +24,7 @@ func (h *Handlers) listGroupsAPI() wire.API {
 	return wire.API{Key: 16, Min: 0, Max: 5, Handle: typed(h.listGroups)}
 }
 
-func (h *Handlers) listGroups(ctx context.Context, _ *wire.Conn, req *kmsg.ListGroupsRequest) (kmsg.Response, error) {
+func (h *Handlers) listGroups(ctx context.Context, c *wire.Conn, req *kmsg.ListGroupsRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.ListGroupsResponse)
 	resp.Groups = []kmsg.ListGroupsResponseGroup{}
 	if len(req.TypesFilter) > 0 && !containsFold(req.TypesFilter, classicGroupType) {
@@ -32,7 +32,16 @@ func (h *Handlers) listGroups(ctx context.Context, _ *wire.Conn, req *kmsg.ListG
 	}
 	groups, err := h.Groups.ListGroups(ctx, req.StatesFilter)
 	resp.ErrorCode = codeFor(err)
+	// DESCRIBE on the cluster shows every group; otherwise only those the
+	// principal may DESCRIBE (Kafka).
+	describeOK := h.allowedNames(c, opDescribe, rtGroup)
+	if h.allowedCluster(c, opDescribe) {
+		describeOK = func(string) bool { return true }
+	}
 	for _, g := range groups {
+		if !describeOK(g.Group) {
+			continue
+		}
 		rg := kmsg.NewListGroupsResponseGroup()
 		rg.Group, rg.ProtocolType, rg.GroupState, rg.GroupType = g.Group, g.ProtocolType, g.State, classicGroupType
 		resp.Groups = append(resp.Groups, rg)

@@ -23,6 +23,22 @@ func (h *Handlers) createTopicsAPI() wire.API {
 }
 
 func (h *Handlers) createTopics(ctx context.Context, c *wire.Conn, req *kmsg.CreateTopicsRequest) (kmsg.Response, error) {
+	req, denied := h.createTopicsAuthz(c, req)
+	resp := req.ResponseKind().(*kmsg.CreateTopicsResponse)
+	if len(req.Topics) > 0 || len(denied) == 0 {
+		r, err := h.createAllowedTopics(ctx, c, req)
+		if r == nil || err != nil {
+			return r, err
+		}
+		resp = r.(*kmsg.CreateTopicsResponse)
+	}
+	resp.Topics = append(resp.Topics, denied...)
+	h.hideCreatedTopicConfigs(c, resp)
+	return resp, nil
+}
+
+// createAllowedTopics creates the topics that passed authorization.
+func (h *Handlers) createAllowedTopics(ctx context.Context, c *wire.Conn, req *kmsg.CreateTopicsRequest) (kmsg.Response, error) {
 	if resp, err, ok := h.forward(ctx, c, req); ok {
 		return resp, err
 	}

@@ -20,6 +20,24 @@ func (h *Handlers) deleteTopicsAPI() wire.API {
 }
 
 func (h *Handlers) deleteTopics(ctx context.Context, c *wire.Conn, req *kmsg.DeleteTopicsRequest) (kmsg.Response, error) {
+	req, denied := h.deleteTopicsAuthz(c, req)
+	if len(denied) == 0 {
+		return h.deleteAllowedTopics(ctx, c, req)
+	}
+	resp := req.ResponseKind().(*kmsg.DeleteTopicsResponse)
+	if len(req.Topics) > 0 || len(req.TopicNames) > 0 {
+		r, err := h.deleteAllowedTopics(ctx, c, req)
+		if r == nil || err != nil {
+			return r, err
+		}
+		resp = r.(*kmsg.DeleteTopicsResponse)
+	}
+	resp.Topics = append(resp.Topics, denied...)
+	return resp, nil
+}
+
+// deleteAllowedTopics deletes the topics that passed authorization.
+func (h *Handlers) deleteAllowedTopics(ctx context.Context, c *wire.Conn, req *kmsg.DeleteTopicsRequest) (kmsg.Response, error) {
 	if resp, err, ok := h.forward(ctx, c, req); ok {
 		return resp, err
 	}

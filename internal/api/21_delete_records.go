@@ -28,14 +28,20 @@ func (h *Handlers) deleteRecordsAPI() wire.API {
 	return wire.API{Key: 21, Min: 0, Max: 2, Handle: typed(h.deleteRecords)}
 }
 
-func (h *Handlers) deleteRecords(_ context.Context, _ *wire.Conn, req *kmsg.DeleteRecordsRequest) (kmsg.Response, error) {
+func (h *Handlers) deleteRecords(_ context.Context, c *wire.Conn, req *kmsg.DeleteRecordsRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.DeleteRecordsResponse)
+	deleteOK := h.allowedNames(c, opDelete, rtTopic)
 	for _, rt := range req.Topics {
 		st := kmsg.NewDeleteRecordsResponseTopic()
 		st.Topic = rt.Topic
 		for _, rp := range rt.Partitions {
 			sp := kmsg.NewDeleteRecordsResponseTopicPartition()
 			sp.Partition = rp.Partition
+			if !deleteOK(rt.Topic) {
+				sp.LowWatermark, sp.ErrorCode = -1, errTopicAuthz
+				st.Partitions = append(st.Partitions, sp)
+				continue
+			}
 			low, err := h.Replicas.DeleteRecords(rt.Topic, rp.Partition, rp.Offset)
 			sp.LowWatermark = low
 			switch {

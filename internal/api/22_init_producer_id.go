@@ -32,9 +32,19 @@ func (h *Handlers) initProducerIDAPI() wire.API {
 	return wire.API{Key: 22, Min: 0, Max: 5, Handle: typed(h.initProducerID)}
 }
 
-func (h *Handlers) initProducerID(ctx context.Context, _ *wire.Conn, req *kmsg.InitProducerIDRequest) (kmsg.Response, error) {
+func (h *Handlers) initProducerID(ctx context.Context, c *wire.Conn, req *kmsg.InitProducerIDRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.InitProducerIDResponse)
 	resp.ProducerID, resp.ProducerEpoch = -1, -1
+	switch {
+	case req.TransactionalID != nil && !h.allowed(c, opWrite, rtTxnID, *req.TransactionalID):
+		resp.ErrorCode = errTxnIDAuthz
+		return resp, nil
+	case req.TransactionalID == nil && !h.allowedCluster(c, opIdempotentWrite) && !h.allowedAny(c, opWrite, rtTopic):
+		// An idempotent producer: IDEMPOTENT_WRITE on the cluster, or
+		// WRITE on some topic (KIP-679).
+		resp.ErrorCode = errClusterAuthz
+		return resp, nil
+	}
 	if req.TransactionalID != nil {
 		if h.Txn == nil {
 			resp.ErrorCode = kerr.TransactionalIDAuthorizationFailed.Code

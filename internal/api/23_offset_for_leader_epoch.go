@@ -28,14 +28,25 @@ func (h *Handlers) offsetForLeaderEpochAPI() wire.API {
 	return wire.API{Key: 23, Min: 2, Max: 4, Handle: typed(h.offsetForLeaderEpoch)}
 }
 
-func (h *Handlers) offsetForLeaderEpoch(_ context.Context, _ *wire.Conn, req *kmsg.OffsetForLeaderEpochRequest) (kmsg.Response, error) {
+func (h *Handlers) offsetForLeaderEpoch(_ context.Context, c *wire.Conn, req *kmsg.OffsetForLeaderEpochRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.OffsetForLeaderEpochResponse)
+	// Followers pass with CLUSTER_ACTION; consumers (KIP-320) need
+	// DESCRIBE on each topic. Kafka asks so whatever the replica id.
+	describeOK := h.allowedNames(c, opDescribe, rtTopic)
+	if h.allowedCluster(c, opClusterAction) {
+		describeOK = func(string) bool { return true }
+	}
 	for _, rt := range req.Topics {
 		st := kmsg.NewOffsetForLeaderEpochResponseTopic()
 		st.Topic = rt.Topic
 		for _, rp := range rt.Partitions {
 			sp := kmsg.NewOffsetForLeaderEpochResponseTopicPartition()
 			sp.Partition, sp.LeaderEpoch, sp.EndOffset = rp.Partition, -1, -1
+			if !describeOK(rt.Topic) {
+				sp.ErrorCode = errTopicAuthz
+				st.Partitions = append(st.Partitions, sp)
+				continue
+			}
 			p, err := h.Replicas.Partition(rt.Topic, rp.Partition)
 			if err == nil {
 				err = p.CheckEpoch(rp.CurrentLeaderEpoch)

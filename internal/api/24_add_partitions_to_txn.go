@@ -25,8 +25,13 @@ func (h *Handlers) addPartitionsToTxnAPI() wire.API {
 	return wire.API{Key: 24, Min: 0, Max: 5, Handle: typed(h.addPartitionsToTxn)}
 }
 
-func (h *Handlers) addPartitionsToTxn(ctx context.Context, _ *wire.Conn, req *kmsg.AddPartitionsToTxnRequest) (kmsg.Response, error) {
+func (h *Handlers) addPartitionsToTxn(ctx context.Context, c *wire.Conn, req *kmsg.AddPartitionsToTxnRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.AddPartitionsToTxnResponse)
+	if req.Version >= 4 && !h.allowedCluster(c, opClusterAction) {
+		// v4+ batches come from brokers verifying transactions (KIP-890).
+		resp.ErrorCode = errClusterAuthz
+		return resp, nil
+	}
 	if req.Version < 4 {
 		t := kmsg.NewAddPartitionsToTxnRequestTransaction()
 		t.TransactionalID, t.ProducerID, t.ProducerEpoch = req.TransactionalID, req.ProducerID, req.ProducerEpoch
@@ -35,7 +40,7 @@ func (h *Handlers) addPartitionsToTxn(ctx context.Context, _ *wire.Conn, req *km
 			tt.Topic, tt.Partitions = rt.Topic, rt.Partitions
 			t.Topics = append(t.Topics, tt)
 		}
-		res := h.addTxnPartitions(ctx, req.Version, &t)
+		res := h.addTxnPartitions(ctx, c, req.Version, &t)
 		for _, rt := range res.Topics {
 			ot := kmsg.NewAddPartitionsToTxnResponseTopic()
 			ot.Topic = rt.Topic
@@ -49,23 +54,36 @@ func (h *Handlers) addPartitionsToTxn(ctx context.Context, _ *wire.Conn, req *km
 		return resp, nil
 	}
 	for i := range req.Transactions {
-		resp.Transactions = append(resp.Transactions, h.addTxnPartitions(ctx, req.Version, &req.Transactions[i]))
+		resp.Transactions = append(resp.Transactions, h.addTxnPartitions(ctx, c, req.Version, &req.Transactions[i]))
 	}
 	return resp, nil
 }
 
-func (h *Handlers) addTxnPartitions(ctx context.Context, version int16, t *kmsg.AddPartitionsToTxnRequestTransaction) kmsg.AddPartitionsToTxnResponseTransaction {
+func (h *Handlers) addTxnPartitions(ctx context.Context, c *wire.Conn, version int16, t *kmsg.AddPartitionsToTxnRequestTransaction) kmsg.AddPartitionsToTxnResponseTransaction {
 	out := kmsg.NewAddPartitionsToTxnResponseTransaction()
 	out.TransactionalID = t.TransactionalID
 	im := h.Ctrl.Image()
+	// Clients (v0–3) need WRITE on the transactional id, else every
+	// partition fails, and WRITE on each topic (never granted for an
+	// internal one); brokers' v4+ batches passed CLUSTER_ACTION.
+	idOK := version >= 4 || h.allowed(c, opWrite, rtTxnID, t.TransactionalID)
+	writeOK := func(string) bool { return true }
+	if version < 4 {
+		writeOK = h.allowedNames(c, opWrite, rtTopic)
+	}
 	var tps []txn.TopicPartition
-	unknown := map[txn.TopicPartition]bool{}
+	unknown := map[txn.TopicPartition]int16{} // partitions that fail the request, with their error
 	for _, rt := range t.Topics {
 		topic := im.Topics[rt.Topic]
 		for _, p := range rt.Partitions {
 			tp := txn.TopicPartition{Topic: rt.Topic, Partition: p}
-			if topic == nil || p < 0 || int(p) >= len(topic.Partitions) {
-				unknown[tp] = true
+			switch {
+			case !idOK:
+				unknown[tp] = errTxnIDAuthz
+			case !writeOK(rt.Topic) || (version < 4 && topic != nil && topic.Internal):
+				unknown[tp] = errTopicAuthz
+			case topic == nil || p < 0 || int(p) >= len(topic.Partitions):
+				unknown[tp] = kerr.UnknownTopicOrPartition.Code
 			}
 			tps = append(tps, tp)
 		}
@@ -83,8 +101,8 @@ func (h *Handlers) addTxnPartitions(ctx context.Context, version int16, t *kmsg.
 			op.Partition, op.ErrorCode = p, code
 			if len(unknown) > 0 {
 				op.ErrorCode = kerr.OperationNotAttempted.Code
-				if unknown[txn.TopicPartition{Topic: rt.Topic, Partition: p}] {
-					op.ErrorCode = kerr.UnknownTopicOrPartition.Code
+				if fail, ok := unknown[txn.TopicPartition{Topic: rt.Topic, Partition: p}]; ok {
+					op.ErrorCode = fail
 				}
 			}
 			ot.Partitions = append(ot.Partitions, op)

@@ -19,8 +19,16 @@ func (h *Handlers) addOffsetsToTxnAPI() wire.API {
 	return wire.API{Key: 25, Min: 0, Max: 4, Handle: typed(h.addOffsetsToTxn)}
 }
 
-func (h *Handlers) addOffsetsToTxn(ctx context.Context, _ *wire.Conn, req *kmsg.AddOffsetsToTxnRequest) (kmsg.Response, error) {
+func (h *Handlers) addOffsetsToTxn(ctx context.Context, c *wire.Conn, req *kmsg.AddOffsetsToTxnRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.AddOffsetsToTxnResponse)
+	switch {
+	case !h.allowed(c, opWrite, rtTxnID, req.TransactionalID):
+		resp.ErrorCode = errTxnIDAuthz
+		return resp, nil
+	case !h.allowed(c, opRead, rtGroup, req.Group):
+		resp.ErrorCode = errGroupAuthz
+		return resp, nil
+	}
 	err := h.Txn.AddOffsets(ctx, req.TransactionalID, req.ProducerID, req.ProducerEpoch, req.Group)
 	resp.ErrorCode = txnErrCode(err, req.Version, 2)
 	return resp, nil

@@ -23,8 +23,12 @@ func (h *Handlers) endTxnAPI() wire.API {
 	return wire.API{Key: 26, Min: 0, Max: 5, Handle: typed(h.endTxn)}
 }
 
-func (h *Handlers) endTxn(ctx context.Context, _ *wire.Conn, req *kmsg.EndTxnRequest) (kmsg.Response, error) {
+func (h *Handlers) endTxn(ctx context.Context, c *wire.Conn, req *kmsg.EndTxnRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.EndTxnResponse)
+	if !h.allowed(c, opWrite, rtTxnID, req.TransactionalID) {
+		resp.ErrorCode, resp.ProducerID, resp.ProducerEpoch = errTxnIDAuthz, -1, -1
+		return resp, nil
+	}
 	res, err := h.Txn.EndTxn(ctx, req.TransactionalID, req.ProducerID, req.ProducerEpoch, req.Commit, req.Version >= 5)
 	resp.ErrorCode = txnErrCode(err, req.Version, 2)
 	resp.ProducerID, resp.ProducerEpoch = res.ProducerID, res.ProducerEpoch

@@ -37,8 +37,11 @@ func (h *Handlers) writeTxnMarkersAPI() wire.API {
 	return wire.API{Key: 27, Min: 0, Max: 1, Handle: typed(h.writeTxnMarkers)}
 }
 
-func (h *Handlers) writeTxnMarkers(ctx context.Context, _ *wire.Conn, req *kmsg.WriteTxnMarkersRequest) (kmsg.Response, error) {
+func (h *Handlers) writeTxnMarkers(ctx context.Context, c *wire.Conn, req *kmsg.WriteTxnMarkersRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.WriteTxnMarkersResponse)
+	// ALTER or CLUSTER_ACTION on the cluster (Kafka), else every
+	// partition fails and no marker is written.
+	denied := !h.allowedCluster(c, opAlter) && !h.allowedCluster(c, opClusterAction)
 	ctx, cancel := context.WithTimeout(ctx, markerTimeout)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -53,6 +56,10 @@ func (h *Handlers) writeTxnMarkers(ctx context.Context, _ *wire.Conn, req *kmsg.
 				rp := &rt.Partitions[i]
 				*rp = kmsg.NewWriteTxnMarkersResponseMarkerTopicPartition()
 				rp.Partition = part
+				if denied {
+					rp.ErrorCode = errClusterAuthz
+					continue
+				}
 				wg.Add(1)
 				go func() {
 					defer wg.Done()

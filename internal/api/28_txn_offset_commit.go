@@ -30,9 +30,19 @@ func (h *Handlers) txnOffsetCommitAPI() wire.API {
 	return wire.API{Key: 28, Min: 0, Max: 5, Handle: typed(h.txnOffsetCommit)}
 }
 
-func (h *Handlers) txnOffsetCommit(ctx context.Context, _ *wire.Conn, req *kmsg.TxnOffsetCommitRequest) (kmsg.Response, error) {
+func (h *Handlers) txnOffsetCommit(ctx context.Context, c *wire.Conn, req *kmsg.TxnOffsetCommitRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.TxnOffsetCommitResponse)
 	im := h.Ctrl.Image()
+	// WRITE on the transactional id, then READ on the group (else every
+	// partition fails), then READ on each topic.
+	var denied int16
+	switch {
+	case !h.allowed(c, opWrite, rtTxnID, req.TransactionalID):
+		denied = errTxnIDAuthz
+	case !h.allowed(c, opRead, rtGroup, req.Group):
+		denied = errGroupAuthz
+	}
+	readOK := h.allowedNames(c, opRead, rtTopic)
 	cr := group.TxnCommitRequest{
 		TransactionalID: req.TransactionalID, ProducerID: req.ProducerID, ProducerEpoch: req.ProducerEpoch,
 		Group: req.Group, Generation: -1,
@@ -50,6 +60,14 @@ func (h *Handlers) txnOffsetCommit(ctx context.Context, _ *wire.Conn, req *kmsg.
 			sp := kmsg.NewTxnOffsetCommitResponseTopicPartition()
 			sp.Partition = rp.Partition
 			st.Partitions = append(st.Partitions, sp)
+			if denied != 0 || !readOK(rt.Topic) {
+				st.Partitions[j].ErrorCode = errTopicAuthz
+				if denied != 0 {
+					st.Partitions[j].ErrorCode = denied
+				}
+				slot[i][j] = -1
+				continue
+			}
 			if t == nil || rp.Partition < 0 || int(rp.Partition) >= len(t.Partitions) {
 				st.Partitions[j].ErrorCode = kerr.UnknownTopicOrPartition.Code
 				slot[i][j] = -1

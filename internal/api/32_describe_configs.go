@@ -34,7 +34,7 @@ func (h *Handlers) describeConfigsAPI() wire.API {
 	return wire.API{Key: 32, Min: 1, Max: 4, Handle: typed(h.describeConfigs)}
 }
 
-func (h *Handlers) describeConfigs(_ context.Context, _ *wire.Conn, req *kmsg.DescribeConfigsRequest) (kmsg.Response, error) {
+func (h *Handlers) describeConfigs(_ context.Context, c *wire.Conn, req *kmsg.DescribeConfigsRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.DescribeConfigsResponse)
 	im := h.Ctrl.Image()
 	dyn := h.dynamicConfig(im)
@@ -42,6 +42,12 @@ func (h *Handlers) describeConfigs(_ context.Context, _ *wire.Conn, req *kmsg.De
 		rr := kmsg.NewDescribeConfigsResponseResource()
 		rr.ResourceType, rr.ResourceName = r.ResourceType, r.ResourceName
 		want := func(name string) bool { return r.ConfigNames == nil || slices.Contains(r.ConfigNames, name) }
+		if code := h.configDenied(c, opDescribeConfigs, r.ResourceType, r.ResourceName); code != 0 {
+			msg := kerrDescription(code)
+			rr.ErrorCode, rr.ErrorMessage = code, &msg
+			resp.Resources = append(resp.Resources, rr)
+			continue
+		}
 		switch r.ResourceType {
 		case kmsg.ConfigResourceTypeTopic:
 			if im.Topics[r.ResourceName] == nil {

@@ -32,7 +32,12 @@ func (h *Handlers) describeLogDirsAPI() wire.API {
 	return wire.API{Key: 35, Min: 1, Max: 4, Handle: typed(h.describeLogDirs)}
 }
 
-func (h *Handlers) describeLogDirs(_ context.Context, _ *wire.Conn, req *kmsg.DescribeLogDirsRequest) (kmsg.Response, error) {
+func (h *Handlers) describeLogDirs(_ context.Context, c *wire.Conn, req *kmsg.DescribeLogDirsRequest) (kmsg.Response, error) {
+	if !h.allowedCluster(c, opDescribe) {
+		resp := req.ResponseKind().(*kmsg.DescribeLogDirsResponse)
+		resp.ErrorCode = errClusterAuthz // v3+; older versions get no dirs
+		return resp, nil
+	}
 	resp := req.ResponseKind().(*kmsg.DescribeLogDirsResponse)
 	var wanted map[controller.TopicPartition]bool // nil: all
 	if req.Topics != nil {

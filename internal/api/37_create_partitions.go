@@ -17,6 +17,24 @@ func (h *Handlers) createPartitionsAPI() wire.API {
 }
 
 func (h *Handlers) createPartitions(ctx context.Context, c *wire.Conn, req *kmsg.CreatePartitionsRequest) (kmsg.Response, error) {
+	req, denied := h.createPartitionsAuthz(c, req)
+	if len(denied) == 0 {
+		return h.createAllowedPartitions(ctx, c, req)
+	}
+	resp := req.ResponseKind().(*kmsg.CreatePartitionsResponse)
+	if len(req.Topics) > 0 {
+		r, err := h.createAllowedPartitions(ctx, c, req)
+		if r == nil || err != nil {
+			return r, err
+		}
+		resp = r.(*kmsg.CreatePartitionsResponse)
+	}
+	resp.Topics = append(resp.Topics, denied...)
+	return resp, nil
+}
+
+// createAllowedPartitions grows the topics that passed authorization.
+func (h *Handlers) createAllowedPartitions(ctx context.Context, c *wire.Conn, req *kmsg.CreatePartitionsRequest) (kmsg.Response, error) {
 	if resp, err, ok := h.forward(ctx, c, req); ok {
 		return resp, err
 	}

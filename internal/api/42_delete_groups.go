@@ -19,11 +19,16 @@ func (h *Handlers) deleteGroupsAPI() wire.API {
 	return wire.API{Key: 42, Min: 0, Max: 2, Handle: typed(h.deleteGroups)}
 }
 
-func (h *Handlers) deleteGroups(ctx context.Context, _ *wire.Conn, req *kmsg.DeleteGroupsRequest) (kmsg.Response, error) {
+func (h *Handlers) deleteGroups(ctx context.Context, c *wire.Conn, req *kmsg.DeleteGroupsRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.DeleteGroupsResponse)
 	for _, id := range req.Groups {
 		rg := kmsg.NewDeleteGroupsResponseGroup()
 		rg.Group = id
+		if !h.allowed(c, opDelete, rtGroup, id) {
+			rg.ErrorCode = errGroupAuthz
+			resp.Groups = append(resp.Groups, rg)
+			continue
+		}
 		err := h.Groups.DeleteGroup(ctx, id)
 		rg.ErrorCode = codeFor(err)
 		h.logGroupError("DeleteGroups", id, err)

@@ -37,6 +37,9 @@ func (h *Handlers) electLeadersAPI() wire.API {
 }
 
 func (h *Handlers) electLeaders(ctx context.Context, c *wire.Conn, req *kmsg.ElectLeadersRequest) (kmsg.Response, error) {
+	if !h.allowedCluster(c, opAlter) {
+		return electLeadersError(req, errClusterDenied), nil
+	}
 	// Forwarded as at least v1, so that a NOT_CONTROLLER answer carries the
 	// top-level code the controller client retries on; the client's own
 	// version is restored when the response is encoded.

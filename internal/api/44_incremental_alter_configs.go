@@ -112,6 +112,12 @@ func (h *Handlers) alterConfigs(ctx context.Context, c *wire.Conn, rs []alterRes
 			outs[i].code, outs[i].msg = kerr.InvalidRequest.Code, &msg
 			continue
 		}
+		if code := h.configDenied(c, opAlterConfigs, r.typ, r.name); code != 0 {
+			// Answered here, never forwarded: the controller would
+			// see the forwarding broker's principal, not the client's.
+			outs[i].code = code
+			continue
+		}
 		keep = append(keep, i)
 	}
 	if len(keep) == 0 {

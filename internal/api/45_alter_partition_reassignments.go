@@ -27,6 +27,9 @@ func (h *Handlers) alterPartitionReassignmentsAPI() wire.API {
 }
 
 func (h *Handlers) alterPartitionReassignments(ctx context.Context, c *wire.Conn, req *kmsg.AlterPartitionAssignmentsRequest) (kmsg.Response, error) {
+	if !h.allowedCluster(c, opAlter) {
+		return alterReassignmentsDenied(req), nil
+	}
 	if resp, err, ok := h.forward(ctx, c, req); ok {
 		return resp, err
 	}

@@ -20,6 +20,11 @@ func (h *Handlers) listPartitionReassignmentsAPI() wire.API {
 }
 
 func (h *Handlers) listPartitionReassignments(ctx context.Context, c *wire.Conn, req *kmsg.ListPartitionReassignmentsRequest) (kmsg.Response, error) {
+	if !h.allowedCluster(c, opDescribe) {
+		resp := req.ResponseKind().(*kmsg.ListPartitionReassignmentsResponse)
+		resp.ErrorCode = errClusterAuthz
+		return resp, nil
+	}
 	if resp, err, ok := h.forward(ctx, c, req); ok {
 		return resp, err
 	}

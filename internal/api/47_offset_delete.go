@@ -22,8 +22,13 @@ func (h *Handlers) offsetDeleteAPI() wire.API {
 	return wire.API{Key: 47, Min: 0, Max: 0, Handle: typed(h.offsetDelete)}
 }
 
-func (h *Handlers) offsetDelete(ctx context.Context, _ *wire.Conn, req *kmsg.OffsetDeleteRequest) (kmsg.Response, error) {
+func (h *Handlers) offsetDelete(ctx context.Context, c *wire.Conn, req *kmsg.OffsetDeleteRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.OffsetDeleteResponse)
+	if !h.allowed(c, opDelete, rtGroup, req.Group) {
+		resp.ErrorCode, resp.Topics = errGroupAuthz, []kmsg.OffsetDeleteResponseTopic{}
+		return resp, nil
+	}
+	readOK := h.allowedNames(c, opRead, rtTopic)
 	im := h.Ctrl.Image()
 	var parts []group.TopicPartition
 	type at struct{ t, p int }
@@ -35,9 +40,12 @@ func (h *Handlers) offsetDelete(ctx context.Context, _ *wire.Conn, req *kmsg.Off
 		for j, rp := range rt.Partitions {
 			sp := kmsg.NewOffsetDeleteResponseTopicPartition()
 			sp.Partition = rp.Partition
-			if t == nil || rp.Partition < 0 || int(rp.Partition) >= len(t.Partitions) {
+			switch {
+			case !readOK(rt.Topic):
+				sp.ErrorCode = errTopicAuthz
+			case t == nil || rp.Partition < 0 || int(rp.Partition) >= len(t.Partitions):
 				sp.ErrorCode = kerr.UnknownTopicOrPartition.Code
-			} else {
+			default:
 				parts = append(parts, group.TopicPartition{Topic: rt.Topic, Partition: rp.Partition})
 				where = append(where, at{i, j})
 			}

@@ -39,7 +39,12 @@ type quotaFilter struct {
 	strict bool
 }
 
-func (h *Handlers) describeClientQuotas(_ context.Context, _ *wire.Conn, req *kmsg.DescribeClientQuotasRequest) (kmsg.Response, error) {
+func (h *Handlers) describeClientQuotas(_ context.Context, c *wire.Conn, req *kmsg.DescribeClientQuotasRequest) (kmsg.Response, error) {
+	if !h.allowedCluster(c, opDescribeConfigs) {
+		resp := req.ResponseKind().(*kmsg.DescribeClientQuotasResponse)
+		resp.ErrorCode = errClusterAuthz
+		return resp, nil
+	}
 	resp := req.ResponseKind().(*kmsg.DescribeClientQuotasResponse)
 	f, code, msg := parseQuotaFilter(req)
 	if code != 0 {

@@ -29,6 +29,9 @@ func (h *Handlers) alterClientQuotasAPI() wire.API {
 }
 
 func (h *Handlers) alterClientQuotas(ctx context.Context, c *wire.Conn, req *kmsg.AlterClientQuotasRequest) (kmsg.Response, error) {
+	if !h.allowedCluster(c, opAlterConfigs) {
+		return alterClientQuotasDenied(req), nil
+	}
 	if resp, err, ok := h.forward(ctx, c, req); ok {
 		return resp, err
 	}

@@ -24,7 +24,12 @@ func (h *Handlers) describeUserScramCredentialsAPI() wire.API {
 	return wire.API{Key: 50, Min: 0, Max: 0, Handle: typed(h.describeUserScramCredentials)}
 }
 
-func (h *Handlers) describeUserScramCredentials(_ context.Context, _ *wire.Conn, req *kmsg.DescribeUserSCRAMCredentialsRequest) (kmsg.Response, error) {
+func (h *Handlers) describeUserScramCredentials(_ context.Context, c *wire.Conn, req *kmsg.DescribeUserSCRAMCredentialsRequest) (kmsg.Response, error) {
+	if !h.allowedCluster(c, opDescribe) {
+		resp := req.ResponseKind().(*kmsg.DescribeUserSCRAMCredentialsResponse)
+		resp.ErrorCode = errClusterAuthz
+		return resp, nil
+	}
 	resp := req.ResponseKind().(*kmsg.DescribeUserSCRAMCredentialsResponse)
 	creds := h.Ctrl.Image().ScramCredentials
 	byUser := map[string][]metadata.ScramKey{}

@@ -24,6 +24,9 @@ func (h *Handlers) alterUserScramCredentialsAPI() wire.API {
 }
 
 func (h *Handlers) alterUserScramCredentials(ctx context.Context, c *wire.Conn, req *kmsg.AlterUserSCRAMCredentialsRequest) (kmsg.Response, error) {
+	if !h.allowedCluster(c, opAlter) {
+		return alterScramDenied(req), nil
+	}
 	if resp, err, ok := h.forward(ctx, c, req); ok {
 		return resp, err
 	}

@@ -27,6 +27,11 @@ func (h *Handlers) describeQuorumAPI() wire.API {
 }
 
 func (h *Handlers) describeQuorum(ctx context.Context, c *wire.Conn, req *kmsg.DescribeQuorumRequest) (kmsg.Response, error) {
+	if !h.allowedCluster(c, opDescribe) {
+		resp := req.ResponseKind().(*kmsg.DescribeQuorumResponse)
+		resp.ErrorCode = errClusterAuthz
+		return resp, nil
+	}
 	if resp, err, ok := h.forward(ctx, c, req); ok {
 		return resp, err
 	}

@@ -21,8 +21,12 @@ func (h *Handlers) alterPartitionAPI() wire.API {
 	return wire.API{Key: 56, Min: 2, Max: 3, Handle: typed(h.alterPartition)}
 }
 
-func (h *Handlers) alterPartition(ctx context.Context, _ *wire.Conn, req *kmsg.AlterPartitionRequest) (kmsg.Response, error) {
+func (h *Handlers) alterPartition(ctx context.Context, c *wire.Conn, req *kmsg.AlterPartitionRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.AlterPartitionResponse)
+	if !h.allowedCluster(c, opClusterAction) {
+		resp.ErrorCode = errClusterAuthz
+		return resp, nil
+	}
 	var items []controller.AlterPartitionItem
 	for _, t := range req.Topics {
 		for _, p := range t.Partitions {

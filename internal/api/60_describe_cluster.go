@@ -22,7 +22,7 @@ func (h *Handlers) describeCluster(_ context.Context, c *wire.Conn, req *kmsg.De
 	resp.ClusterID = im.ClusterID
 	resp.ControllerID = h.clientControllerID(im)
 	resp.EndpointType = req.EndpointType
-	resp.ClusterAuthorizedOperations = authorizedOpsNotRequested
+	resp.ClusterAuthorizedOperations = h.clusterAuthorizedOps(c, req.IncludeClusterAuthorizedOperations)
 	ids := make([]int32, 0, len(im.Brokers))
 	for id := range im.Brokers {
 		ids = append(ids, id)

@@ -27,9 +27,13 @@ func (h *Handlers) brokerRegistrationAPI() wire.API {
 	return wire.API{Key: 62, Min: 0, Max: 4, Handle: typed(h.brokerRegistration)}
 }
 
-func (h *Handlers) brokerRegistration(ctx context.Context, _ *wire.Conn, req *kmsg.BrokerRegistrationRequest) (kmsg.Response, error) {
+func (h *Handlers) brokerRegistration(ctx context.Context, c *wire.Conn, req *kmsg.BrokerRegistrationRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.BrokerRegistrationResponse)
 	resp.BrokerEpoch = -1
+	if !h.allowedCluster(c, opClusterAction) {
+		resp.ErrorCode = errClusterAuthz
+		return resp, nil
+	}
 	if id := h.Ctrl.Image().ClusterID; id != "" && req.ClusterID != id {
 		resp.ErrorCode = kerr.InconsistentClusterID.Code
 		return resp, nil

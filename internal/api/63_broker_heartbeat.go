@@ -19,9 +19,13 @@ func (h *Handlers) brokerHeartbeatAPI() wire.API {
 	return wire.API{Key: 63, Min: 0, Max: 1, Handle: typed(h.brokerHeartbeat)}
 }
 
-func (h *Handlers) brokerHeartbeat(ctx context.Context, _ *wire.Conn, req *kmsg.BrokerHeartbeatRequest) (kmsg.Response, error) {
+func (h *Handlers) brokerHeartbeat(ctx context.Context, c *wire.Conn, req *kmsg.BrokerHeartbeatRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.BrokerHeartbeatResponse)
 	resp.IsFenced = true
+	if !h.allowedCluster(c, opClusterAction) {
+		resp.ErrorCode = errClusterAuthz
+		return resp, nil
+	}
 	off := req.CurrentMetadataOffset
 	if off < 0 {
 		off = 0

@@ -20,6 +20,11 @@ func (h *Handlers) unregisterBrokerAPI() wire.API {
 }
 
 func (h *Handlers) unregisterBroker(ctx context.Context, c *wire.Conn, req *kmsg.UnregisterBrokerRequest) (kmsg.Response, error) {
+	if !h.allowedCluster(c, opAlter) {
+		resp := req.ResponseKind().(*kmsg.UnregisterBrokerResponse)
+		resp.ErrorCode = errClusterAuthz
+		return resp, nil
+	}
 	if resp, err, ok := h.forward(ctx, c, req); ok {
 		return resp, err
 	}

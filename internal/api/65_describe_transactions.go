@@ -18,11 +18,17 @@ func (h *Handlers) describeTransactionsAPI() wire.API {
 	return wire.API{Key: 65, Min: 0, Max: 0, Handle: typed(h.describeTransactions)}
 }
 
-func (h *Handlers) describeTransactions(ctx context.Context, _ *wire.Conn, req *kmsg.DescribeTransactionsRequest) (kmsg.Response, error) {
+func (h *Handlers) describeTransactions(ctx context.Context, c *wire.Conn, req *kmsg.DescribeTransactionsRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.DescribeTransactionsResponse)
+	describeOK := h.allowedNames(c, opDescribe, rtTopic)
 	for _, id := range req.TransactionalIDs {
 		st := kmsg.NewDescribeTransactionsResponseTransactionState()
 		st.TransactionalID, st.ProducerID, st.ProducerEpoch, st.StartTimestamp = id, -1, -1, -1
+		if !h.allowed(c, opDescribe, rtTxnID, id) {
+			st.ErrorCode = errTxnIDAuthz
+			resp.TransactionStates = append(resp.TransactionStates, st)
+			continue
+		}
 		d, err := h.Txn.Describe(ctx, id)
 		if err != nil {
 			st.ErrorCode = codeFor(err)
@@ -35,6 +41,9 @@ func (h *Handlers) describeTransactions(ctx context.Context, _ *wire.Conn, req *
 			st.StartTimestamp = d.Start.UnixMilli()
 		}
 		for _, tp := range d.Partitions {
+			if !describeOK(tp.Topic) {
+				continue // only partitions the principal may DESCRIBE
+			}
 			if n := len(st.Topics); n > 0 && st.Topics[n-1].Topic == tp.Topic {
 				st.Topics[n-1].Partitions = append(st.Topics[n-1].Partitions, tp.Partition)
 				continue

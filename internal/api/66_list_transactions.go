@@ -22,7 +22,7 @@ func (h *Handlers) listTransactionsAPI() wire.API {
 	return wire.API{Key: 66, Min: 0, Max: 1, Handle: typed(h.listTransactions)}
 }
 
-func (h *Handlers) listTransactions(ctx context.Context, _ *wire.Conn, req *kmsg.ListTransactionsRequest) (kmsg.Response, error) {
+func (h *Handlers) listTransactions(ctx context.Context, c *wire.Conn, req *kmsg.ListTransactionsRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.ListTransactionsResponse)
 	var f txn.ListFilter
 	for _, name := range req.StateFilters {
@@ -44,6 +44,9 @@ func (h *Handlers) listTransactions(ctx context.Context, _ *wire.Conn, req *kmsg
 		return resp, nil
 	}
 	for _, d := range list {
+		if !h.allowed(c, opDescribe, rtTxnID, d.TransactionalID) {
+			continue // only ids the principal may DESCRIBE
+		}
 		st := kmsg.NewListTransactionsResponseTransactionState()
 		st.TransactionalID, st.ProducerID, st.TransactionState = d.TransactionalID, d.ProducerID, d.State.String()
 		resp.TransactionStates = append(resp.TransactionStates, st)

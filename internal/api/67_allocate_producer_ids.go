@@ -16,8 +16,12 @@ func (h *Handlers) allocateProducerIDsAPI() wire.API {
 	return wire.API{Key: 67, Min: 0, Max: 0, Handle: typed(h.allocateProducerIDs)}
 }
 
-func (h *Handlers) allocateProducerIDs(ctx context.Context, _ *wire.Conn, req *kmsg.AllocateProducerIDsRequest) (kmsg.Response, error) {
+func (h *Handlers) allocateProducerIDs(ctx context.Context, c *wire.Conn, req *kmsg.AllocateProducerIDsRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.AllocateProducerIDsResponse)
+	if !h.allowedCluster(c, opClusterAction) {
+		resp.ErrorCode = errClusterAuthz
+		return resp, nil
+	}
 	first, n, err := h.Ctrl.AllocateProducerIDs(ctx, req.BrokerID)
 	if err != nil {
 		resp.ErrorCode = codeFor(err)

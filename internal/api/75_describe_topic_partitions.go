@@ -21,7 +21,7 @@ func (h *Handlers) describeTopicPartitionsAPI() wire.API {
 	return wire.API{Key: 75, Min: 0, Max: 0, Handle: typed(h.describeTopicPartitions)}
 }
 
-func (h *Handlers) describeTopicPartitions(_ context.Context, _ *wire.Conn, req *kmsg.DescribeTopicPartitionsRequest) (kmsg.Response, error) {
+func (h *Handlers) describeTopicPartitions(_ context.Context, c *wire.Conn, req *kmsg.DescribeTopicPartitionsRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.DescribeTopicPartitionsResponse)
 	im := h.Ctrl.Image()
 	var names []string
@@ -43,6 +43,9 @@ func (h *Handlers) describeTopicPartitions(_ context.Context, _ *wire.Conn, req 
 	if req.Cursor != nil {
 		startTopic, startPart = req.Cursor.Topic, req.Cursor.Partition
 	}
+	names, denied := h.describableTopics(c, names, len(req.Topics) > 0, startTopic)
+	// Denied named topics go last, also after the early cursor return.
+	defer func() { resp.Topics = append(resp.Topics, denied...) }()
 	count := int32(0)
 	for _, n := range names {
 		if n < startTopic {
@@ -50,7 +53,7 @@ func (h *Handlers) describeTopicPartitions(_ context.Context, _ *wire.Conn, req 
 		}
 		rt := kmsg.NewDescribeTopicPartitionsResponseTopic()
 		name := n
-		rt.Topic, rt.AuthorizedOperations = &name, authorizedOpsNotRequested
+		rt.Topic, rt.AuthorizedOperations = &name, h.authorizedOps(c, rtTopic, n)
 		t := im.Topics[n]
 		if t == nil {
 			rt.ErrorCode = kerr.UnknownTopicOrPartition.Code
@@ -80,4 +83,28 @@ func (h *Handlers) describeTopicPartitions(_ context.Context, _ *wire.Conn, req 
 		resp.Topics = append(resp.Topics, rt)
 	}
 	return resp, nil
+}
+
+// describableTopics splits names into those c may DESCRIBE and, when they
+// were named, TOPIC_AUTHORIZATION_FAILED entries for the others from the
+// cursor's topic on (with no id: existence is not disclosed); unnamed ones
+// are left out silently.
+func (h *Handlers) describableTopics(c *wire.Conn, names []string, named bool, from string) ([]string, []kmsg.DescribeTopicPartitionsResponseTopic) {
+	describeOK := h.allowedNames(c, opDescribe, rtTopic)
+	var denied []kmsg.DescribeTopicPartitionsResponseTopic
+	kept := names[:0]
+	for _, n := range names {
+		if describeOK(n) {
+			kept = append(kept, n)
+			continue
+		}
+		if named && n >= from {
+			rt := kmsg.NewDescribeTopicPartitionsResponseTopic()
+			name := n
+			rt.Topic, rt.ErrorCode, rt.AuthorizedOperations = &name, errTopicAuthz, authorizedOpsNotRequested
+			rt.Partitions = []kmsg.DescribeTopicPartitionsResponseTopicPartition{}
+			denied = append(denied, rt)
+		}
+	}
+	return kept, denied
 }

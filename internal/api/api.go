@@ -53,6 +53,9 @@ type Handlers struct {
 	// committed here (the group coordinator completes pending
 	// TxnOffsetCommits on __consumer_offsets markers).
 	OnTxnMarker func(topic string, partition int32, producerID int64, epoch int16, commit bool)
+	// Authorizer checks every request against the ACLs (authz.go); nil
+	// turns authorization off.
+	Authorizer Authorizer
 
 	sessions *fetchSessions
 }
@@ -61,6 +64,9 @@ type Handlers struct {
 func Register(reg *wire.Registry, h *Handlers) {
 	if h.Now == nil {
 		h.Now = time.Now
+	}
+	if h.Authorizer == nil {
+		h.Authorizer = authorizerForTest
 	}
 	h.sessions = newFetchSessions(1000, h.Now)
 	if h.Quotas == nil {
@@ -149,6 +155,9 @@ func Register(reg *wire.Registry, h *Handlers) {
 func RegisterController(reg *wire.Registry, h *Handlers) {
 	if h.Now == nil {
 		h.Now = time.Now
+	}
+	if h.Authorizer == nil {
+		h.Authorizer = authorizerForTest
 	}
 	for _, a := range []wire.API{
 		h.apiVersionsAPI(reg),

@@ -8,6 +8,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/strom-project/strom/internal/api"
 	"github.com/strom-project/strom/internal/controller"
 	"github.com/strom-project/strom/internal/ctrlclient"
 	"github.com/strom-project/strom/internal/metadata"
@@ -115,7 +116,7 @@ func (r *controllerRequests) allocateProducerIDs(ctx context.Context) (first int
 // localController serves a controller request in process through the
 // CONTROLLER listener's registry (this node is the active controller).
 func localController(reg *wire.Registry, listener string) func(context.Context, kmsg.Request) (kmsg.Response, error) {
-	conn := &wire.Conn{Listener: listener, Principal: "User:ANONYMOUS"}
+	conn := api.InProcessConn(listener) // never crosses a listener: trusted
 	return func(ctx context.Context, req kmsg.Request) (kmsg.Response, error) {
 		a := reg.Lookup(req.Key())
 		if a == nil {

@@ -190,7 +190,7 @@ func (w *markerWriter) send(ctx context.Context, im *metadata.Image, leader int3
 		if a == nil {
 			return errors.New("WriteTxnMarkers is not served")
 		}
-		conn := &wire.Conn{Listener: w.listener, Principal: "User:ANONYMOUS"}
+		conn := api.InProcessConn(w.listener) // never crosses a listener: trusted
 		resp, err = a.Handle(ctx, conn, wire.Header{Key: req.Key(), Version: req.Version}, req)
 	} else {
 		var c *wire.Client
