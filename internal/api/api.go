@@ -116,6 +116,9 @@ func Register(reg *wire.Registry, h *Handlers) {
 		h.saslAuthenticateAPI(),
 		h.describeUserScramCredentialsAPI(),
 		h.alterUserScramCredentialsAPI(),
+		h.describeAclsAPI(),
+		h.createAclsAPI(),
+		h.deleteAclsAPI(),
 	} {
 		register(a)
 	}
@@ -177,6 +180,8 @@ func RegisterController(reg *wire.Registry, h *Handlers) {
 		h.unregisterBrokerAPI(),
 		h.alterClientQuotasAPI(),
 		h.alterUserScramCredentialsAPI(),
+		h.createAclsAPI(),
+		h.deleteAclsAPI(),
 	} {
 		reg.Register(a)
 	}

@@ -62,6 +62,9 @@ func New(cfg *config.Broker, logger *slog.Logger) (*Broker, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	if err := checkInternalListeners(cfg); err != nil {
+		return nil, fmt.Errorf("broker: %w", err)
+	}
 	for _, d := range append(cfg.LogDirs, cfg.MetadataLogDir) {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, fmt.Errorf("broker: %w", err)
@@ -200,6 +203,7 @@ func (b *Broker) startQuorum() (*api.Handlers, error) {
 	// The CONTROLLER listener opens before the controller starts: the
 	// quorum forms over it, and brokers register and heartbeat through it.
 	h := &api.Handlers{NodeID: cfg.NodeID, Config: cfg, Ctrl: ctrl, Logger: b.logger.With("component", "api")}
+	h.Authorizer = b.newAuthorizer()
 	var local func(context.Context, kmsg.Request) (kmsg.Response, error)
 	if l := cfg.ControllerListener(); l != nil {
 		ctrlReg := wire.NewRegistry()
@@ -242,7 +246,11 @@ func (b *Broker) startBroker(ctx context.Context, h *api.Handlers, requests *con
 		if cfg.IsControllerListener(l.Name) {
 			continue
 		}
-		addr, err := b.server.Listen(l.Name, net.JoinHostPort(l.Host, fmt.Sprint(l.Port)))
+		lo, err := b.listenOptions(l)
+		if err != nil {
+			return nil, fmt.Errorf("broker: %w", err)
+		}
+		addr, err := b.server.ListenWith(l.Name, net.JoinHostPort(l.Host, fmt.Sprint(l.Port)), lo)
 		if err != nil {
 			return nil, fmt.Errorf("broker: %w", err)
 		}

@@ -82,9 +82,9 @@ func New(set map[string]string) (*Broker, error) {
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		d, ok := BrokerDefs[k]
-		if !ok {
-			return nil, fmt.Errorf("config: unknown configuration %q", k)
+		d, err := lookupDef(k)
+		if err != nil {
+			return nil, err
 		}
 		if err := d.Validate(set[k]); err != nil {
 			return nil, fmt.Errorf("config: %w", err)

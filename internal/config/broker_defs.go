@@ -1,9 +1,11 @@
 package config
 
+import "slices"
+
 // BrokerDefs are the server.properties configs Strom understands. Defaults
 // follow Kafka 4.1 except where noted (localhost-friendly listeners and a
 // local data directory, so `strom serve` works with no file at all).
-var BrokerDefs = indexDefs([]Def{
+var BrokerDefs = indexDefs(slices.Concat(securityDefs, []Def{
 	// Node and cluster.
 	{Name: "node.id", Type: TypeInt, Default: "1", Valid: atLeast(0), Doc: "This node's id in the cluster."},
 	{Name: "process.roles", Type: TypeList, Default: "broker,controller", Valid: listOf("broker", "controller"),
@@ -165,4 +167,4 @@ var BrokerDefs = indexDefs([]Def{
 
 	// Producers.
 	{Name: "producer.id.expiration.ms", Type: TypeInt, Default: "86400000", Scope: ClusterWide, Doc: "Idle producer state expires after this long."},
-})
+}))

@@ -53,6 +53,9 @@ type Def struct {
 	// Valid checks a value already known to parse as Type; nil means any.
 	Valid     *Validator
 	Sensitive bool
+	// PerListener configs may also be set for one listener, as
+	// listener.name.<listener>.<name> (Kafka's listener prefix).
+	PerListener bool
 }
 
 // Validate checks that v parses as the def's type and passes its validator.

@@ -22,7 +22,11 @@ func Reference() string {
 	b.WriteString("| Name | Type | Default | Valid values | Dynamic | Description |\n|---|---|---|---|---|---|\n")
 	for _, name := range slices.Sorted(maps.Keys(BrokerDefs)) {
 		d := BrokerDefs[name]
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", d.Name, typeWord(d.Type), defaultCell(d), validCell(d), scopeCell(d), cell(d.Doc))
+		doc := d.Doc
+		if d.PerListener {
+			doc = "*Per listener.* " + doc
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", d.Name, typeWord(d.Type), defaultCell(d), validCell(d), scopeCell(d), cell(doc))
 	}
 	b.WriteString("\n## Topic configs\n\n")
 	b.WriteString("Given to CreateTopics (`strom topic create -c k=v`) or changed at any time with\n")
@@ -61,6 +65,11 @@ A value is resolved in Kafka's order, which DescribeConfigs reports as the confi
 synonyms: the topic's own value (DYNAMIC_TOPIC_CONFIG), this broker's dynamic value
 (DYNAMIC_BROKER_CONFIG), the cluster-wide dynamic default (DYNAMIC_DEFAULT_BROKER_CONFIG),
 ` + "`server.properties`" + ` (STATIC_BROKER_CONFIG), the default (DEFAULT_CONFIG).
+
+The TLS and SASL configs marked *per listener* may also be set for one listener as
+` + "`listener.name.<listener>.<config>`" + ` (lower-case listener name), which wins over the plain
+name; a PLAIN JAAS config is usually set per listener and mechanism, as
+` + "`listener.name.<listener>.plain.sasl.jaas.config`" + `. See docs/security.md.
 `
 
 func typeWord(t Type) string {
