@@ -18,7 +18,15 @@ import (
 // startBroker runs a real broker in-process on a free loopback port.
 func startBroker(t *testing.T) string {
 	t.Helper()
-	cfg, err := config.Load("", []string{"log.dirs=" + t.TempDir(), "listeners=PLAINTEXT://127.0.0.1:0", "admin.listener=127.0.0.1:0", "group.initial.rebalance.delay.ms=0"})
+	return startBrokerWith(t, "PLAINTEXT")
+}
+
+// startBrokerWith runs a broker with extra overrides and returns the
+// address of the named listener.
+func startBrokerWith(t *testing.T, listener string, overrides ...string) string {
+	t.Helper()
+	cfg, err := config.Load("", append([]string{"log.dirs=" + t.TempDir(), "listeners=PLAINTEXT://127.0.0.1:0",
+		"admin.listener=127.0.0.1:0", "group.initial.rebalance.delay.ms=0"}, overrides...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +40,7 @@ func startBroker(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	return b.Addr("PLAINTEXT").String()
+	return b.Addr(listener).String()
 }
 
 // run executes `strom args...` with stdin and returns stdout and the error.

@@ -23,14 +23,16 @@ const BrokersEnv = "STROM_BROKERS"
 // Config is the connection part of every client command. Register it on a
 // command's persistent flags.
 type Config struct {
-	Brokers []string
-	Timeout time.Duration
+	Brokers  []string
+	Timeout  time.Duration
+	Security Security
 }
 
-// Register adds --brokers and --timeout.
+// Register adds --brokers, --timeout and the TLS and SASL flags.
 func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.StringSliceVarP(&c.Brokers, "brokers", "b", DefaultBrokers(), "seed brokers, host:port, comma-separated (env "+BrokersEnv+")")
 	fs.DurationVar(&c.Timeout, "timeout", 10*time.Second, "how long to wait for the cluster")
+	c.Security.Register(fs)
 }
 
 // DefaultBrokers is STROM_BROKERS or 127.0.0.1:9092.
@@ -46,7 +48,12 @@ func (c *Config) Client(opts ...kgo.Opt) (*kgo.Client, error) {
 	if len(c.Brokers) == 0 {
 		return nil, errors.New("no brokers: set --brokers or " + BrokersEnv)
 	}
-	return kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(c.Brokers...), kgo.DialTimeout(c.Timeout)}, opts...)...)
+	sec, err := c.Security.Opts()
+	if err != nil {
+		return nil, err
+	}
+	base := append([]kgo.Opt{kgo.SeedBrokers(c.Brokers...), kgo.DialTimeout(c.Timeout)}, sec...)
+	return kgo.NewClient(append(base, opts...)...)
 }
 
 // Admin builds an admin client; close it with the returned client's Close.
@@ -77,8 +84,13 @@ func (c *Config) Explain(err error) error {
 		switch ke {
 		case kerr.UnknownTopicOrPartition, kerr.UnknownTopicID:
 			return fmt.Errorf("unknown topic: %w", err)
-		case kerr.TopicAuthorizationFailed, kerr.GroupAuthorizationFailed, kerr.ClusterAuthorizationFailed:
+		case kerr.TopicAuthorizationFailed, kerr.GroupAuthorizationFailed, kerr.ClusterAuthorizationFailed,
+			kerr.TransactionalIDAuthorizationFailed:
 			return fmt.Errorf("not authorized: %w", err)
+		case kerr.SaslAuthenticationFailed:
+			return fmt.Errorf("authentication failed (check --sasl-user and the password): %w", err)
+		case kerr.UnsupportedSaslMechanism, kerr.IllegalSaslState:
+			return fmt.Errorf("the broker does not offer --sasl-mechanism %s on this listener: %w", c.Security.Mechanism, err)
 		case kerr.InvalidConfig:
 			return fmt.Errorf("invalid config: %w", err)
 		}

@@ -1,0 +1,33 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestSASLFlags: commands authenticate with --sasl-* (PLAIN and SCRAM,
+// the password from the environment too), and a wrong password is one
+// clear line.
+func TestSASLFlags(t *testing.T) {
+	b := startBrokerWith(t, "SASL_PLAINTEXT",
+		"listeners=PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0", "inter.broker.listener.name=PLAINTEXT",
+		"sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256",
+		`listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret";`)
+	admin := []string{"-b", b, "--sasl-mechanism", "PLAIN", "--sasl-user", "admin", "--sasl-password", "admin-secret"}
+	mustRun(t, "", append([]string{"topic", "create", "orders"}, admin...)...)
+	mustRun(t, "", append([]string{"user", "create", "alice", "--password", "alice-secret"}, admin...)...)
+
+	t.Setenv("STROM_SASL_PASSWORD", "alice-secret")
+	got := mustRun(t, "", "topic", "list", "-b", b, "--sasl-mechanism", "SCRAM-SHA-256", "--sasl-user", "alice")
+	if !strings.Contains(got, "orders") {
+		t.Errorf("topic list as alice:\n%s", got)
+	}
+	_, err := run(t, "", "topic", "list", "-b", b, "--sasl-mechanism", "SCRAM-SHA-256", "--sasl-user", "alice", "--sasl-password", "wrong")
+	if err == nil || !strings.Contains(err.Error(), "authentication failed") {
+		t.Errorf("wrong password: %v", err)
+	}
+	if _, err := run(t, "", "topic", "list", "-b", b, "--sasl-mechanism", "GSSAPI", "--sasl-user", "alice"); err == nil ||
+		!strings.Contains(err.Error(), "unknown --sasl-mechanism") {
+		t.Errorf("GSSAPI: %v", err)
+	}
+}
