@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/strom-project/strom/internal/cli/acl"
 	clibench "github.com/strom-project/strom/internal/cli/bench"
 	"github.com/strom-project/strom/internal/cli/cluster"
 	"github.com/strom-project/strom/internal/cli/consume"
@@ -32,5 +33,6 @@ against it unchanged. Start a single-node broker with "strom serve".`,
 	root.AddCommand(dev.NewCommand())
 	root.AddCommand(quota.NewCommand())
 	root.AddCommand(user.NewCommand())
+	root.AddCommand(acl.NewCommand())
 	return root
 }
