@@ -56,3 +56,13 @@ func FuzzSASLMessages(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseScramSpec(f *testing.F) {
+	f.Add(`SCRAM-SHA-256=[name=alice,password=alice-secret]`)
+	f.Add(`SCRAM-SHA-512=[name=alice,iterations=8192,salt="c2FsdA==",saltedpassword="c2FsdGVk"]`)
+	f.Fuzz(func(t *testing.T, s string) {
+		if r, err := ParseScramSpec(s); err == nil && (r.Name == "" || len(r.StoredKey) == 0) {
+			t.Fatalf("accepted an incomplete credential: %+v", r)
+		}
+	})
+}

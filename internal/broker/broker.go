@@ -31,6 +31,10 @@ import (
 // named as Kafka names it.
 const metadataDirName = "__cluster_metadata-0"
 
+// MetadataDir is where a node keeps its metadata log and meta.properties
+// (what `strom storage format` prepares).
+func MetadataDir(cfg *config.Broker) string { return filepath.Join(cfg.MetadataLogDir, metadataDirName) }
+
 // controlledShutdownTimeout bounds how long Close waits for the controller
 // to move this broker's leaderships away.
 const controlledShutdownTimeout = 30 * time.Second
@@ -166,7 +170,7 @@ func (b *Broker) startQuorum() (*api.Handlers, error) {
 	autoRebalance := cfg.Bool("auto.leader.rebalance.enable")
 	ctrl, err := controller.New(controller.Options{
 		NodeID:                   cfg.NodeID,
-		MetadataDir:              filepath.Join(cfg.MetadataLogDir, metadataDirName),
+		MetadataDir:              MetadataDir(cfg),
 		Logger:                   b.logger,
 		Now:                      time.Now,
 		NumPartitions:            cfg.NumPartitions,

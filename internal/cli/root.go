@@ -11,6 +11,7 @@ import (
 	"github.com/strom-project/strom/internal/cli/group"
 	"github.com/strom-project/strom/internal/cli/produce"
 	"github.com/strom-project/strom/internal/cli/quota"
+	"github.com/strom-project/strom/internal/cli/storage"
 	"github.com/strom-project/strom/internal/cli/topic"
 	"github.com/strom-project/strom/internal/cli/user"
 )
@@ -34,5 +35,6 @@ against it unchanged. Start a single-node broker with "strom serve".`,
 	root.AddCommand(quota.NewCommand())
 	root.AddCommand(user.NewCommand())
 	root.AddCommand(acl.NewCommand())
+	root.AddCommand(storage.NewCommand())
 	return root
 }

@@ -79,11 +79,12 @@ func (c *Controller) ensureClusterID(ctx context.Context) {
 	if c.Image().ClusterID != "" {
 		return
 	}
-	if _, err := c.propose(ctx, []metadata.Record{&metadata.ClusterIDRecord{ClusterID: c.newClusterID}}); err != nil {
+	recs := append([]metadata.Record{&metadata.ClusterIDRecord{ClusterID: c.newClusterID}}, c.bootstrap...)
+	if _, err := c.propose(ctx, recs); err != nil {
 		c.log.Warn("could not commit the cluster id; will retry", "err", err)
 		return
 	}
-	c.log.Info("formatted the metadata log", "cluster.id", c.newClusterID)
+	c.log.Info("formatted the metadata log", "cluster.id", c.newClusterID, "bootstrap.records", len(c.bootstrap))
 }
 
 // periodic is the loop's timed work: notice leadership changes, fence

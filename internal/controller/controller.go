@@ -43,8 +43,11 @@ type Controller struct {
 	// newClusterID is what this node commits if it becomes active on a log
 	// without a cluster id (Options.ClusterID, meta.properties, or random).
 	newClusterID string
-	clusterIDc   chan struct{} // closed once an image with a cluster id is published
-	clusterOnce  sync.Once
+	// bootstrap are the records `strom storage format` prepared, committed
+	// with the cluster id by the first active controller.
+	bootstrap   []metadata.Record
+	clusterIDc  chan struct{} // closed once an image with a cluster id is published
+	clusterOnce sync.Once
 
 	// act is the active controller's in-memory state; nil while this node
 	// is not active. Loop goroutine only.
@@ -96,6 +99,9 @@ func (c *Controller) Start(ctx context.Context) error {
 	c.newClusterID = c.opts.ClusterID
 	if c.newClusterID == "" {
 		c.newClusterID = mp.ClusterID
+	}
+	if c.bootstrap, err = readBootstrap(c.opts.MetadataDir); err != nil {
+		return err
 	}
 	if c.newClusterID == "" {
 		c.newClusterID = NewClusterID()
