@@ -22,6 +22,7 @@ type CredentialLookup func(user string) (metadata.ScramCredential, bool)
 type Scram struct {
 	name   string
 	server *scram.Server
+	lookup func(user string) metadata.ScramCredential // with decoys for unknown users
 }
 
 // NewScram returns the mechanism ("SCRAM-SHA-256" or "SCRAM-SHA-512").
@@ -35,7 +36,7 @@ func NewScram(name string, lookup CredentialLookup) (*Scram, error) {
 		return nil, fmt.Errorf("auth: unknown SCRAM mechanism %q", name)
 	}
 	decoy := newDecoys(name)
-	srv, err := hash.NewServer(func(user string) (scram.StoredCredentials, error) {
+	find := func(user string) metadata.ScramCredential {
 		c, ok := lookup(user)
 		if !ok {
 			// An unknown user gets a credential nobody has the password
@@ -43,6 +44,10 @@ func NewScram(name string, lookup CredentialLookup) (*Scram, error) {
 			// password, so a client cannot probe for user names.
 			c = decoy.credential(user)
 		}
+		return c
+	}
+	srv, err := hash.NewServer(func(user string) (scram.StoredCredentials, error) {
+		c := find(user)
 		return scram.StoredCredentials{
 			KeyFactors: scram.KeyFactors{Salt: string(c.Salt), Iters: int(c.Iterations)},
 			StoredKey:  c.StoredKey, ServerKey: c.ServerKey,
@@ -51,7 +56,7 @@ func NewScram(name string, lookup CredentialLookup) (*Scram, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Scram{name: name, server: srv}, nil
+	return &Scram{name: name, server: srv, lookup: find}, nil
 }
 
 // decoys make a credential for any unknown user: a salt stable per name
@@ -81,13 +86,16 @@ func (d decoys) credential(user string) metadata.ScramCredential {
 func (s *Scram) Name() string { return s.name }
 
 func (s *Scram) NewSession() Session {
-	return &scramSession{conv: s.server.NewConversation(), mech: s.name}
+	return &scramSession{conv: s.server.NewConversation(), mech: s.name, lookup: s.lookup}
 }
 
 type scramSession struct {
-	conv *scram.ServerConversation
-	mech string
-	user string
+	conv   *scram.ServerConversation
+	mech   string
+	lookup func(string) metadata.ScramCredential
+	user   string
+
+	clientFirst, serverFirst string // kept for the librdkafka path
 }
 
 // Step runs one round: client-first → server-first, client-final →
@@ -101,22 +109,34 @@ func (s *scramSession) Step(msg []byte) ([]byte, bool, error) {
 	if first && strings.Contains(string(msg), "tokenauth=") {
 		return nil, false, errors.New("Authentication failed: delegation tokens are not supported")
 	}
+	if !first && s.serverFirst != "" && repeatsClientNonce(string(msg), s.clientFirst, s.serverFirst) {
+		return s.finalRepeatedNonce(string(msg))
+	}
 	reply, err := s.conv.Step(string(msg))
 	if err != nil {
-		return nil, false, fmt.Errorf("Authentication failed during authentication due to invalid credentials with SASL mechanism %s", s.mech)
+		return nil, false, s.failed()
 	}
 	if !s.conv.Done() {
+		s.clientFirst, s.serverFirst = string(msg), reply
 		return []byte(reply), false, nil
 	}
 	if !s.conv.Valid() {
-		return nil, false, fmt.Errorf("Authentication failed during authentication due to invalid credentials with SASL mechanism %s", s.mech)
+		return nil, false, s.failed()
 	}
-	if az := s.conv.AuthzID(); az != "" && az != s.conv.Username() {
+	return s.done(s.conv.Username(), s.conv.AuthzID(), []byte(reply))
+}
+
+func (s *scramSession) failed() error {
+	return fmt.Errorf("Authentication failed during authentication due to invalid credentials with SASL mechanism %s", s.mech)
+}
+
+func (s *scramSession) done(user, authzid string, reply []byte) ([]byte, bool, error) {
+	if authzid != "" && authzid != user {
 		// CVE-2017-12610, for SCRAM.
 		return nil, false, errors.New("Authentication failed: Client requested an authorization id that is different from username")
 	}
-	s.user = s.conv.Username()
-	return []byte(reply), true, nil
+	s.user = user
+	return reply, true, nil
 }
 
 func (s *scramSession) User() string { return s.user }

@@ -36,6 +36,9 @@ type Options struct {
 	// log.segment.bytes=8388608 (segments are preallocated; Kafka's 1 GiB
 	// default would need a gigabyte of disk per partition).
 	Overrides []string
+	// ExtraListeners are listeners besides the PLAINTEXT one every broker
+	// gets (and readiness is checked on), e.g. "SASL_SSL://127.0.0.1:9093".
+	ExtraListeners []string
 	// LogPath receives the broker's stdout and stderr; default Dir/strom.log.
 	LogPath string
 	// Binary is the strom binary to run; default Build's.
@@ -97,7 +100,7 @@ func Start(opts Options) (*Broker, error) {
 	b := &Broker{opts: opts, id: 1, addr: fmt.Sprintf("127.0.0.1:%d", port), adminAddr: fmt.Sprintf("127.0.0.1:%d", adminPort)}
 	b.args = append([]string{"serve",
 		"--override", "log.dirs=" + b.DataDir(),
-		"--override", "listeners=PLAINTEXT://" + b.addr,
+		"--override", "listeners=" + strings.Join(append([]string{"PLAINTEXT://" + b.addr}, opts.ExtraListeners...), ","),
 		"--override", "admin.listener=" + b.adminAddr,
 		"--override", "node.id=1",
 		"--override", "log.segment.bytes=8388608",
