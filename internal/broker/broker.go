@@ -33,7 +33,9 @@ const metadataDirName = "__cluster_metadata-0"
 
 // MetadataDir is where a node keeps its metadata log and meta.properties
 // (what `strom storage format` prepares).
-func MetadataDir(cfg *config.Broker) string { return filepath.Join(cfg.MetadataLogDir, metadataDirName) }
+func MetadataDir(cfg *config.Broker) string {
+	return filepath.Join(cfg.MetadataLogDir, metadataDirName)
+}
 
 // controlledShutdownTimeout bounds how long Close waits for the controller
 // to move this broker's leaderships away.
