@@ -147,6 +147,7 @@ func Register(reg *wire.Registry, h *Handlers) {
 			h.txnOffsetCommitAPI(),
 			h.describeTransactionsAPI(),
 			h.listTransactionsAPI(),
+			h.describeProducersAPI(),
 		} {
 			register(a)
 		}

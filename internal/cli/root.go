@@ -13,6 +13,7 @@ import (
 	"github.com/strom-project/strom/internal/cli/quota"
 	"github.com/strom-project/strom/internal/cli/storage"
 	"github.com/strom-project/strom/internal/cli/topic"
+	"github.com/strom-project/strom/internal/cli/txn"
 	"github.com/strom-project/strom/internal/cli/user"
 )
 
@@ -36,5 +37,6 @@ against it unchanged. Start a single-node broker with "strom serve".`,
 	root.AddCommand(user.NewCommand())
 	root.AddCommand(acl.NewCommand())
 	root.AddCommand(storage.NewCommand())
+	root.AddCommand(txn.NewCommand())
 	return root
 }
