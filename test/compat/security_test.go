@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"math/big"
 	"net"
@@ -103,7 +104,7 @@ func startSecureBroker(t *testing.T) *secureBroker {
 		"ssl.truststore.type=PEM", "ssl.truststore.location=" + sb.caFile,
 		"listener.name.ssl.ssl.client.auth=required",
 		"sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
-		`listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret";`,
+		`listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret" user_bob="bob-secret";`,
 		"authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
 		"super.users=User:admin;User:ANONYMOUS",
 	}})
@@ -128,7 +129,7 @@ func startSecureBroker(t *testing.T) *secureBroker {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	acls := kadm.NewACLs().Allow("User:alice", "User:CN=carol").Topics("sec-").Groups("unused").
+	acls := kadm.NewACLs().Allow("User:alice", "User:bob", "User:CN=carol").Topics("sec-").Groups("unused").
 		Operations(kadm.OpAll).ResourcePatternType(kadm.ACLPatternPrefixed)
 	if _, err := sb.admin.CreateACLs(ctx, acls); err != nil {
 		t.Fatal(err)
@@ -189,5 +190,48 @@ func TestConfluentPythonSecurity(t *testing.T) {
 			"ssl.ca.location="+sb.caFile, "ssl.certificate.location="+sb.certFile, "ssl.key.location="+sb.keyFile)
 		checkProduced(t, rt, 3)
 		checkConsumed(t, rt, 3, "secure")
+	})
+}
+
+// TestKafkaJSSecurity: kafkajs over SASL_SSL with PLAIN and with
+// SCRAM-SHA-256; what it wrote is read back with franz-go.
+func TestKafkaJSSecurity(t *testing.T) {
+	needKafkaJS(t)
+	sb := startSecureBroker(t)
+	for _, tc := range []struct{ scenario, mechanism, user, password, topic string }{
+		{"SASL_SSL PLAIN", "plain", "bob", "bob-secret", "sec-js-plain"},
+		{"SASL_SSL SCRAM-SHA-256", "scram-sha-256", "alice", "alice-secret", "sec-js-scram"},
+	} {
+		scenario(t, clientKafkaJS, tc.scenario, func(t *testing.T) {
+			sb.topic(t, tc.topic)
+			out := runCmd(t, "", "node", "js/secure.js", sb.saslAddr, tc.topic, tc.mechanism, tc.user, tc.password, sb.caFile)
+			var rt struct {
+				Error         string
+				Send, Offsets jsStep
+			}
+			if err := json.Unmarshal([]byte(out), &rt); err != nil || rt.Error != "" {
+				t.Fatalf("js/secure.js: %v %s\n%s", err, rt.Error, out)
+			}
+			rt.Send.ok(t, "producer.send", nil)
+			rt.Offsets.ok(t, "admin.fetchTopicOffsets", nil)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			ends, err := sb.admin.ListEndOffsets(ctx, tc.topic)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o, _ := ends.Lookup(tc.topic, 0); o.Offset != 3 {
+				t.Fatalf("end offset %d after kafkajs sent 3", o.Offset)
+			}
+		})
+	}
+	scenario(t, clientKafkaJS, "SASL wrong password", func(t *testing.T) {
+		out := runCmd(t, "", "node", "js/secure.js", sb.saslAddr, "sec-js-none", "scram-sha-256", "alice", "wrong", sb.caFile)
+		if !strings.Contains(out, "SASL") && !strings.Contains(strings.ToLower(out), "authentication") {
+			t.Fatalf("a wrong password: %s", out)
+		}
+		if strings.Contains(out, `"send":{"ok":true`) {
+			t.Fatalf("sent with a wrong password: %s", out)
+		}
 	})
 }
