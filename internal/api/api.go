@@ -65,7 +65,9 @@ func Register(reg *wire.Registry, h *Handlers) {
 	if h.Now == nil {
 		h.Now = time.Now
 	}
-	if h.Authorizer == nil {
+	if h.Authorizer == nil && authorizerForTest != nil {
+		// Only when a test set one: Register runs while the CONTROLLER
+		// listener already serves these Handlers, so it must not write.
 		h.Authorizer = authorizerForTest
 	}
 	h.sessions = newFetchSessions(1000, h.Now)
@@ -160,7 +162,9 @@ func RegisterController(reg *wire.Registry, h *Handlers) {
 	if h.Now == nil {
 		h.Now = time.Now
 	}
-	if h.Authorizer == nil {
+	if h.Authorizer == nil && authorizerForTest != nil {
+		// Only when a test set one: Register runs while the CONTROLLER
+		// listener already serves these Handlers, so it must not write.
 		h.Authorizer = authorizerForTest
 	}
 	for _, a := range []wire.API{
