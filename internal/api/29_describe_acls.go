@@ -30,12 +30,7 @@ func (h *Handlers) describeAclsAPI() wire.API {
 
 func (h *Handlers) describeAcls(_ context.Context, c *wire.Conn, req *kmsg.DescribeACLsRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.DescribeACLsResponse)
-	switch {
-	case h.Authorizer == nil:
-		resp.ErrorCode, resp.ErrorMessage = kerr.SecurityDisabled.Code, strPtr(noAuthorizer)
-		return resp, nil
-	case !h.allowedCluster(c, opDescribe):
-		resp.ErrorCode = errClusterAuthz
+	if resp.ErrorCode, resp.ErrorMessage = h.aclGate(c, opDescribe); resp.ErrorCode != 0 {
 		return resp, nil
 	}
 	pt := req.ResourcePatternType
@@ -71,6 +66,19 @@ func (h *Handlers) describeAcls(_ context.Context, c *wire.Conn, req *kmsg.Descr
 		resp.Resources[n-1].ACLs = append(resp.Resources[n-1].ACLs, e)
 	}
 	return resp, nil
+}
+
+// aclGate is what every ACL API checks first: an authorizer must be on
+// (SECURITY_DISABLED otherwise, as Kafka) and the principal may perform op
+// on the cluster.
+func (h *Handlers) aclGate(c *wire.Conn, op kmsg.ACLOperation) (int16, *string) {
+	switch {
+	case h.Authorizer == nil:
+		return kerr.SecurityDisabled.Code, strPtr(noAuthorizer)
+	case !h.allowedCluster(c, op):
+		return errClusterAuthz, nil
+	}
+	return 0, nil
 }
 
 func compareACL(a, b metadata.ACL) int {

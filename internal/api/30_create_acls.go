@@ -8,7 +8,6 @@ package api
 import (
 	"context"
 
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/strom-project/strom/internal/metadata"
@@ -21,19 +20,13 @@ func (h *Handlers) createAclsAPI() wire.API {
 
 func (h *Handlers) createAcls(ctx context.Context, c *wire.Conn, req *kmsg.CreateACLsRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.CreateACLsResponse)
-	fail := func(code int16, msg *string) (kmsg.Response, error) {
+	if code, msg := h.aclGate(c, opAlter); code != 0 {
 		for range req.Creations {
 			r := kmsg.NewCreateACLsResponseResult()
 			r.ErrorCode, r.ErrorMessage = code, msg
 			resp.Results = append(resp.Results, r)
 		}
 		return resp, nil
-	}
-	switch {
-	case h.Authorizer == nil:
-		return fail(kerr.SecurityDisabled.Code, strPtr(noAuthorizer))
-	case !h.allowedCluster(c, opAlter):
-		return fail(errClusterAuthz, nil)
 	}
 	if r, err, ok := h.forward(ctx, c, req); ok {
 		return r, err

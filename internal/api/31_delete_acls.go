@@ -7,7 +7,6 @@ package api
 import (
 	"context"
 
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/strom-project/strom/internal/auth"
@@ -20,19 +19,13 @@ func (h *Handlers) deleteAclsAPI() wire.API {
 
 func (h *Handlers) deleteAcls(ctx context.Context, c *wire.Conn, req *kmsg.DeleteACLsRequest) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.DeleteACLsResponse)
-	fail := func(code int16, msg *string) (kmsg.Response, error) {
+	if code, msg := h.aclGate(c, opAlter); code != 0 {
 		for range req.Filters {
 			r := kmsg.NewDeleteACLsResponseResult()
 			r.ErrorCode, r.ErrorMessage = code, msg
 			resp.Results = append(resp.Results, r)
 		}
 		return resp, nil
-	}
-	switch {
-	case h.Authorizer == nil:
-		return fail(kerr.SecurityDisabled.Code, strPtr(noAuthorizer))
-	case !h.allowedCluster(c, opAlter):
-		return fail(errClusterAuthz, nil)
 	}
 	if r, err, ok := h.forward(ctx, c, req); ok {
 		return r, err

@@ -85,19 +85,16 @@ resource: literal, wildcard and prefixed.`,
 				if err != nil {
 					return err
 				}
-				seen := map[row]bool{}
+				var acc rowSet
 				for _, r := range res {
 					if r.Err != nil {
 						return errors.New(kafka.ErrorText(r.Err, r.ErrMessage))
 					}
 					for _, d := range r.Described {
-						x := newRow(d.Principal, d.Host, d.Type, d.Name, d.Pattern, d.Operation, d.Permission)
-						if !seen[x] { // several filters may select one ACL
-							seen[x] = true
-							rows = append(rows, x)
-						}
+						acc.add(newRow(d.Principal, d.Host, d.Type, d.Name, d.Pattern, d.Operation, d.Permission))
 					}
 				}
+				rows = acc.rows
 				return nil
 			})
 			if err != nil {
@@ -135,19 +132,16 @@ Name at least a resource or a principal: deleting every ACL takes both
 				if err != nil {
 					return err
 				}
-				seen := map[row]bool{}
+				var acc rowSet
 				for _, r := range res {
 					if r.Err != nil {
 						return errors.New(kafka.ErrorText(r.Err, r.ErrMessage))
 					}
 					for _, d := range r.Deleted {
-						x := newRow(d.Principal, d.Host, d.Type, d.Name, d.Pattern, d.Operation, d.Permission)
-						if !seen[x] {
-							seen[x] = true
-							rows = append(rows, x)
-						}
+						acc.add(newRow(d.Principal, d.Host, d.Type, d.Name, d.Pattern, d.Operation, d.Permission))
 					}
 				}
+				rows = acc.rows
 				return nil
 			})
 			if err != nil {
@@ -158,4 +152,20 @@ Name at least a resource or a principal: deleting every ACL takes both
 	}
 	sel.register(cmd, true)
 	return cmd
+}
+
+// rowSet collects rows once each: several filters may select one ACL.
+type rowSet struct {
+	rows []row
+	seen map[row]bool
+}
+
+func (s *rowSet) add(r row) {
+	if s.seen == nil {
+		s.seen = map[row]bool{}
+	}
+	if !s.seen[r] {
+		s.seen[r] = true
+		s.rows = append(s.rows, r)
+	}
 }
