@@ -89,9 +89,9 @@ func parseCompression(s string) (kgo.CompressionCodec, error) {
 }
 
 // baseOptions are the options of every client a run creates.
-func baseOptions(brokers []string, role string) []kgo.Opt {
-	return []kgo.Opt{
+func baseOptions(brokers []string, extra []kgo.Opt, role string) []kgo.Opt {
+	return append([]kgo.Opt{
 		kgo.SeedBrokers(brokers...),
 		kgo.ClientID("strom-bench-" + role),
-	}
+	}, extra...)
 }

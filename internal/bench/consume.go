@@ -15,6 +15,8 @@ import (
 type ConsumeConfig struct {
 	Brokers []string `json:"brokers"`
 	Topic   string   `json:"topic"`
+	// ClientOpts are extra client options: TLS, SASL.
+	ClientOpts []kgo.Opt `json:"-"`
 
 	// Records to read before stopping. 0 with From "start" means every
 	// record present when the run starts; 0 with From "end" means no limit.
@@ -53,7 +55,7 @@ func Consume(ctx context.Context, cfg ConsumeConfig) (*Result, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	parts, err := listTopic(ctx, cfg.Brokers, cfg.Topic)
+	parts, err := listTopic(ctx, cfg.Brokers, cfg.ClientOpts, cfg.Topic)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +107,7 @@ func Consume(ctx context.Context, cfg ConsumeConfig) (*Result, error) {
 
 	stop := cfg.Progress.start("consume", &c, nil)
 	start := time.Now()
-	err = consumeLoad(runCtx, cfg.Brokers, assign(cfg.Topic, parts, cfg.Consumers, from), onFetches, fatal)
+	err = consumeLoad(runCtx, cfg.Brokers, cfg.ClientOpts, assign(cfg.Topic, parts, cfg.Consumers, from), onFetches, fatal)
 	elapsed := time.Since(start)
 	stop()
 	if err != nil {
@@ -150,8 +152,8 @@ func (t *tailTracker) reached(partition int32, offset int64) bool {
 // listTopic lists topic's partitions and offsets with a short-lived client.
 // It doubles as the check that the brokers answer and the topic exists, so
 // a run fails in seconds rather than after the client's retries.
-func listTopic(ctx context.Context, brokers []string, topic string) ([]partitionOffsets, error) {
-	cl, err := kgo.NewClient(baseOptions(brokers, "admin")...)
+func listTopic(ctx context.Context, brokers []string, extra []kgo.Opt, topic string) ([]partitionOffsets, error) {
+	cl, err := kgo.NewClient(baseOptions(brokers, extra, "admin")...)
 	if err != nil {
 		return nil, fmt.Errorf("admin client: %w", err)
 	}
@@ -172,7 +174,7 @@ const listTimeout = 15 * time.Second
 // every fetch to onFetches (called concurrently, one goroutine per client)
 // and every non-context fetch error to fatal. It returns once all clients
 // are closed.
-func consumeLoad(ctx context.Context, brokers []string, assigns []map[string]map[int32]kgo.Offset,
+func consumeLoad(ctx context.Context, brokers []string, extra []kgo.Opt, assigns []map[string]map[int32]kgo.Offset,
 	onFetches func(kgo.Fetches), fatal func(error),
 ) error {
 	clients := make([]*kgo.Client, 0, len(assigns))
@@ -182,7 +184,7 @@ func consumeLoad(ctx context.Context, brokers []string, assigns []map[string]map
 		}
 	}()
 	for _, a := range assigns {
-		cl, err := kgo.NewClient(append(baseOptions(brokers, "consumer"), kgo.ConsumePartitions(a))...)
+		cl, err := kgo.NewClient(append(baseOptions(brokers, extra, "consumer"), kgo.ConsumePartitions(a))...)
 		if err != nil {
 			return fmt.Errorf("consumer client: %w", err)
 		}

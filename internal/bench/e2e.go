@@ -16,6 +16,8 @@ import (
 type E2EConfig struct {
 	Brokers []string `json:"brokers"`
 	Topic   string   `json:"topic"`
+	// ClientOpts are extra client options: TLS, SASL.
+	ClientOpts []kgo.Opt `json:"-"`
 
 	Rate       float64       `json:"rate"`        // records/s; required
 	Records    int64         `json:"records"`     // records to send; 0: no limit
@@ -66,7 +68,7 @@ func EndToEnd(ctx context.Context, cfg E2EConfig) (*Result, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	parts, err := listTopic(ctx, cfg.Brokers, cfg.Topic)
+	parts, err := listTopic(ctx, cfg.Brokers, cfg.ClientOpts, cfg.Topic)
 	if err != nil {
 		return nil, err
 	}
@@ -97,13 +99,13 @@ func EndToEnd(ctx context.Context, cfg E2EConfig) (*Result, error) {
 	fromEnd := func(p partitionOffsets) kgo.Offset { return kgo.NewOffset().At(p.End) }
 	consDone := make(chan error, 1)
 	go func() {
-		consDone <- consumeLoad(consCtx, cfg.Brokers, assign(cfg.Topic, parts, cfg.Consumers, fromEnd), onFetches, fatal)
+		consDone <- consumeLoad(consCtx, cfg.Brokers, cfg.ClientOpts, assign(cfg.Topic, parts, cfg.Consumers, fromEnd), onFetches, fatal)
 	}()
 
 	stop := cfg.Progress.start("e2e", &cc, &e2e)
 	start := time.Now()
 	pcfg := &ProduceConfig{
-		Brokers: cfg.Brokers, Topic: cfg.Topic, Records: cfg.Records, Duration: cfg.Duration,
+		Brokers: cfg.Brokers, ClientOpts: cfg.ClientOpts, Topic: cfg.Topic, Records: cfg.Records, Duration: cfg.Duration,
 		RecordSize: cfg.RecordSize, Throughput: cfg.Rate, Producers: 1, ProducerSettings: cfg.ProducerSettings,
 	}
 	// Producing under consCtx stops the producer too if a consumer fails.

@@ -19,6 +19,8 @@ import (
 type ProduceConfig struct {
 	Brokers []string `json:"brokers"`
 	Topic   string   `json:"topic"`
+	// ClientOpts are extra client options: TLS, SASL.
+	ClientOpts []kgo.Opt `json:"-"`
 
 	Records    int64         `json:"records"`     // records to send over all producers; 0: no limit
 	Duration   time.Duration `json:"duration_ns"` // stop sending after this long; 0: no limit
@@ -60,7 +62,7 @@ func Produce(ctx context.Context, cfg ProduceConfig) (*Result, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if _, err := listTopic(ctx, cfg.Brokers, cfg.Topic); err != nil {
+	if _, err := listTopic(ctx, cfg.Brokers, cfg.ClientOpts, cfg.Topic); err != nil {
 		return nil, err
 	}
 	var (
@@ -90,7 +92,7 @@ func produceLoad(ctx context.Context, cfg *ProduceConfig, st *stamper, c *counte
 	if err != nil {
 		return 0, err
 	}
-	opts = append(baseOptions(cfg.Brokers, "producer"), opts...)
+	opts = append(baseOptions(cfg.Brokers, cfg.ClientOpts, "producer"), opts...)
 	payload := randomPayload(cfg.RecordSize)
 	workers := make([]*producer, cfg.Producers)
 	for i := range workers {

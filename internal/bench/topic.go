@@ -20,8 +20,8 @@ type TopicSpec struct {
 
 // EnsureTopic creates topic with spec's layout unless it already exists.
 // An existing topic is left as it is, whatever its partition count.
-func EnsureTopic(ctx context.Context, brokers []string, topic string, spec TopicSpec) error {
-	cl, err := kgo.NewClient(baseOptions(brokers, "admin")...)
+func EnsureTopic(ctx context.Context, brokers []string, topic string, spec TopicSpec, extra ...kgo.Opt) error {
+	cl, err := kgo.NewClient(baseOptions(brokers, extra, "admin")...)
 	if err != nil {
 		return fmt.Errorf("admin client: %w", err)
 	}

@@ -26,6 +26,11 @@ func TestSASLFlags(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "authentication failed") {
 		t.Errorf("wrong password: %v", err)
 	}
+	got = mustRun(t, "", "bench", "produce", "--create", "--topic", "bench-sasl", "--records", "200", "--record-size", "64", "-q",
+		"--format", "json", "-b", b, "--sasl-mechanism", "SCRAM-SHA-256", "--sasl-user", "alice")
+	if !strings.Contains(got, `"records": 200`) {
+		t.Errorf("bench produce over SASL:\n%s", got)
+	}
 	if _, err := run(t, "", "topic", "list", "-b", b, "--sasl-mechanism", "GSSAPI", "--sasl-user", "alice"); err == nil ||
 		!strings.Contains(err.Error(), "unknown --sasl-mechanism") {
 		t.Errorf("GSSAPI: %v", err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	engine "github.com/strom-project/strom/internal/bench"
 	"github.com/strom-project/strom/internal/cli/kafka"
@@ -46,16 +47,19 @@ otherwise, never with --quiet. Ctrl-C stops a run and prints what it measured.`,
 	pf.StringVarP(&c.topic, "topic", "t", "strom-bench", "topic to use")
 	pf.StringVar(&c.format, "format", "text", "result format: text or json")
 	pf.BoolVarP(&c.quiet, "quiet", "q", false, "no progress lines on stderr")
+	c.security.Register(pf)
 	cmd.AddCommand(newProduceCommand(c), newConsumeCommand(c), newE2ECommand(c))
 	return cmd
 }
 
 // common holds the flags every subcommand has.
 type common struct {
-	brokers []string
-	topic   string
-	format  string
-	quiet   bool
+	brokers  []string
+	topic    string
+	format   string
+	quiet    bool
+	security kafka.Security
+	opts     []kgo.Opt // from security, set by validate
 }
 
 func defaultBrokers() []string { return kafka.DefaultBrokers() }
@@ -67,7 +71,9 @@ func (c *common) validate() error {
 	if len(c.brokers) == 0 {
 		return fmt.Errorf("no --brokers")
 	}
-	return nil
+	var err error
+	c.opts, err = c.security.Opts()
+	return err
 }
 
 // progress picks the progress cadence for w: every second on a terminal,
@@ -131,7 +137,7 @@ func (t *topicFlags) ensure(ctx context.Context, c *common) error {
 	if !t.spec.Create {
 		return nil
 	}
-	return engine.EnsureTopic(ctx, c.brokers, c.topic, t.spec)
+	return engine.EnsureTopic(ctx, c.brokers, c.topic, t.spec, c.opts...)
 }
 
 // registerProducerFlags adds the producer knobs shared by produce and e2e.

@@ -33,7 +33,7 @@ until Ctrl-C.`,
 			if err := c.validate(); err != nil {
 				return err
 			}
-			cfg.Brokers, cfg.Topic = c.brokers, c.topic
+			cfg.Brokers, cfg.Topic, cfg.ClientOpts = c.brokers, c.topic, c.opts
 			cfg.Progress = c.progress(cmd.ErrOrStderr())
 			return execute(cmd, c, nil, func(ctx context.Context) (*engine.Result, error) {
 				return engine.Consume(ctx, cfg)

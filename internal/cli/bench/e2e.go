@@ -40,7 +40,7 @@ consumed are reported as lost and fail the command.`,
 				cfg.Duration = 0 // --records alone means all of them
 			}
 			resolveIdempotent(cmd, &cfg.ProducerSettings)
-			cfg.Brokers, cfg.Topic = c.brokers, c.topic
+			cfg.Brokers, cfg.Topic, cfg.ClientOpts = c.brokers, c.topic, c.opts
 			cfg.Progress = c.progress(cmd.ErrOrStderr())
 			return execute(cmd, c, &tf, func(ctx context.Context) (*engine.Result, error) {
 				return engine.EndToEnd(ctx, cfg)

@@ -51,7 +51,7 @@ time" latency, with --linger 0 unless given.`,
 				cfg.Linger = 0
 			}
 			resolveIdempotent(cmd, &cfg.ProducerSettings)
-			cfg.Brokers, cfg.Topic = c.brokers, c.topic
+			cfg.Brokers, cfg.Topic, cfg.ClientOpts = c.brokers, c.topic, c.opts
 			cfg.Progress = c.progress(cmd.ErrOrStderr())
 			return execute(cmd, c, &tf, func(ctx context.Context) (*engine.Result, error) {
 				return engine.Produce(ctx, cfg)
