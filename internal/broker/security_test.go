@@ -2,16 +2,7 @@ package broker
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -23,78 +14,18 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/strom-project/strom/internal/config"
+	"github.com/strom-project/strom/internal/testutil"
 )
-
-// testCerts is a CA, a certificate for 127.0.0.1 and a client
-// certificate for CN=carol, made per test.
-type testCerts struct {
-	ca                *x509.Certificate
-	serverPEM, keyPEM string
-	caPEM             string
-	client            tls.Certificate
-}
-
-func makeCerts(t *testing.T) testCerts {
-	t.Helper()
-	now := time.Now()
-	newKey := func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	sign := func(tmpl, parent *x509.Certificate, key, parentKey *ecdsa.PrivateKey) *x509.Certificate {
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	caKey, srvKey, cliKey := newKey(), newKey(), newKey()
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "strom test CA"}, IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour)}
-	ca := sign(caTmpl, caTmpl, caKey, caKey)
-	srv := sign(&x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "broker"},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour)}, ca, srvKey, caKey)
-	cli := sign(&x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "carol"},
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour)}, ca, cliKey, caKey)
-	keyDER, err := x509.MarshalPKCS8PrivateKey(srvKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pemOf := func(typ string, der []byte) string {
-		return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
-	}
-	return testCerts{ca: ca, serverPEM: pemOf("CERTIFICATE", srv.Raw) + pemOf("CERTIFICATE", ca.Raw),
-		keyPEM: pemOf("PRIVATE KEY", keyDER), caPEM: pemOf("CERTIFICATE", ca.Raw),
-		client: tls.Certificate{Certificate: [][]byte{cli.Raw}, PrivateKey: cliKey}}
-}
-
-func (c testCerts) clientTLS(withCert bool) *tls.Config {
-	roots := x509.NewCertPool()
-	roots.AddCert(c.ca)
-	cfg := &tls.Config{RootCAs: roots}
-	if withCert {
-		cfg.Certificates = []tls.Certificate{c.client}
-	}
-	return cfg
-}
 
 // secureOverrides: PLAINTEXT between brokers, SASL_SSL (PLAIN admin,
 // SCRAM users) and SSL with required client certificates for clients,
 // and Kafka's StandardAuthorizer.
-func secureOverrides(c testCerts) []string {
+func secureOverrides(c *testutil.PKI) []string {
 	return []string{
 		"listeners=PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0,SSL://127.0.0.1:0",
 		"inter.broker.listener.name=PLAINTEXT",
-		"ssl.keystore.type=PEM", "ssl.keystore.certificate.chain=" + c.serverPEM, "ssl.keystore.key=" + c.keyPEM,
-		"ssl.truststore.type=PEM", "ssl.truststore.certificates=" + c.caPEM,
+		"ssl.keystore.type=PEM", "ssl.keystore.certificate.chain=" + c.ServerChainPEM, "ssl.keystore.key=" + c.ServerKeyPEM,
+		"ssl.truststore.type=PEM", "ssl.truststore.certificates=" + c.CAPEM,
 		"listener.name.ssl.ssl.client.auth=required",
 		"sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
 		`listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret";`,
@@ -106,14 +37,14 @@ func secureOverrides(c testCerts) []string {
 // TestSecurityEndToEnd: TLS + SASL (PLAIN, SCRAM) + ACLs through franz-go,
 // kept across a restart.
 func TestSecurityEndToEnd(t *testing.T) {
-	certs := makeCerts(t)
+	certs := testutil.NewPKI(t)
 	dir := t.TempDir()
 	b, _ := startBroker(t, dir, secureOverrides(certs)...)
 	sasl := b.Addr("SASL_SSL").String()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	admin := kadm.NewClient(newClient(t, sasl, kgo.DialTLSConfig(certs.clientTLS(false)),
+	admin := kadm.NewClient(newClient(t, sasl, kgo.DialTLSConfig(certs.ClientTLS(false)),
 		kgo.SASL(plain.Auth{User: "admin", Pass: "admin-secret"}.AsMechanism())))
 	if _, err := admin.CreateTopic(ctx, 1, 1, nil, "t"); err != nil {
 		t.Fatalf("admin creating a topic: %v", err)
@@ -124,7 +55,7 @@ func TestSecurityEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	alice := func(addr, pass string) *kgo.Client {
-		return newClient(t, addr, kgo.DialTLSConfig(certs.clientTLS(false)), kgo.RecordRetries(1),
+		return newClient(t, addr, kgo.DialTLSConfig(certs.ClientTLS(false)), kgo.RecordRetries(1),
 			kgo.SASL(scram.Auth{User: "alice", Pass: pass}.AsSha512Mechanism()), kgo.DefaultProduceTopic("t"))
 	}
 	produce := func(cl *kgo.Client) error {
@@ -169,13 +100,13 @@ func TestSecurityEndToEnd(t *testing.T) {
 	if res, err := admin.CreateACLs(ctx, grantRead); err != nil || res[0].Err != nil {
 		t.Fatalf("CreateACLs read: %v %+v", err, res)
 	}
-	carol := newClient(t, sslAddr, kgo.DialTLSConfig(certs.clientTLS(true)), kgo.ConsumeTopics("t"),
+	carol := newClient(t, sslAddr, kgo.DialTLSConfig(certs.ClientTLS(true)), kgo.ConsumeTopics("t"),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	fs := carol.PollFetches(ctx)
 	if errs := fs.Errors(); len(errs) > 0 || fs.NumRecords() != 1 {
 		t.Fatalf("carol reading: %v, %d records", errs, fs.NumRecords())
 	}
-	if _, err := kadm.NewClient(newClient(t, sslAddr, kgo.DialTLSConfig(certs.clientTLS(false)))).ListTopics(ctx); err == nil {
+	if _, err := kadm.NewClient(newClient(t, sslAddr, kgo.DialTLSConfig(certs.ClientTLS(false)))).ListTopics(ctx); err == nil {
 		t.Fatal("an SSL client without a certificate was served")
 	}
 
@@ -188,7 +119,7 @@ func TestSecurityEndToEnd(t *testing.T) {
 	if err := produce(alice(sasl, "alice-secret")); !denied(err) {
 		t.Fatalf("alice after a restart: %v, want the DENY to hold", err)
 	}
-	admin = kadm.NewClient(newClient(t, sasl, kgo.DialTLSConfig(certs.clientTLS(false)),
+	admin = kadm.NewClient(newClient(t, sasl, kgo.DialTLSConfig(certs.ClientTLS(false)),
 		kgo.SASL(plain.Auth{User: "admin", Pass: "admin-secret"}.AsMechanism())))
 	delDeny := kadm.NewACLs().Deny("User:*").DenyHosts().Topics("t").Operations(kadm.OpWrite).ResourcePatternType(kadm.ACLPatternPrefixed)
 	res, err := admin.DeleteACLs(ctx, delDeny)

@@ -3,6 +3,8 @@ package cli
 import (
 	"strings"
 	"testing"
+
+	"github.com/strom-project/strom/internal/testutil"
 )
 
 // TestSASLFlags: commands authenticate with --sasl-* (PLAIN and SCRAM,
@@ -34,5 +36,23 @@ func TestSASLFlags(t *testing.T) {
 	if _, err := run(t, "", "topic", "list", "-b", b, "--sasl-mechanism", "GSSAPI", "--sasl-user", "alice"); err == nil ||
 		!strings.Contains(err.Error(), "unknown --sasl-mechanism") {
 		t.Errorf("GSSAPI: %v", err)
+	}
+}
+
+// TestTLSFlags: commands reach an SSL listener that requires client
+// certificates with --tls-ca/--tls-cert/--tls-key, and fail without a
+// certificate.
+func TestTLSFlags(t *testing.T) {
+	pki := testutil.NewPKI(t)
+	b := startBrokerWith(t, "SSL", "listeners=PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0", "inter.broker.listener.name=PLAINTEXT",
+		"ssl.keystore.type=PEM", "ssl.keystore.location="+pki.ServerFile,
+		"ssl.truststore.type=PEM", "ssl.truststore.location="+pki.CAFile, "ssl.client.auth=required")
+	tlsArgs := []string{"-b", b, "--tls-ca", pki.CAFile, "--tls-cert", pki.ClientCertFile, "--tls-key", pki.ClientKeyFile}
+	mustRun(t, "", append([]string{"topic", "create", "secure"}, tlsArgs...)...)
+	if got := mustRun(t, "", append([]string{"topic", "list"}, tlsArgs...)...); !strings.Contains(got, "secure") {
+		t.Errorf("topic list over TLS:\n%s", got)
+	}
+	if _, err := run(t, "", "topic", "list", "-b", b, "--tls-ca", pki.CAFile, "--timeout", "3s"); err == nil {
+		t.Error("served without a client certificate")
 	}
 }

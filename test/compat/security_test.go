@@ -2,19 +2,9 @@ package compat
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
-	"math/big"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 
 	"github.com/strom-project/strom/internal/teststrom"
+	"github.com/strom-project/strom/internal/testutil"
 )
 
 // secureBroker is a Strom with SASL_SSL (PLAIN admin, SCRAM users) and SSL
@@ -46,61 +37,15 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func writePEM(t *testing.T, dir, name, typ string, der []byte) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func startSecureBroker(t *testing.T) *secureBroker {
 	t.Helper()
 	dir := t.TempDir()
-	now := time.Now()
-	key := func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	sign := func(tmpl, parent *x509.Certificate, k, pk *ecdsa.PrivateKey) []byte {
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &k.PublicKey, pk)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return der
-	}
-	caKey, srvKey, cliKey := key(), key(), key()
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "compat CA"}, IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour)}
-	caDER := sign(caTmpl, caTmpl, caKey, caKey)
-	ca, _ := x509.ParseCertificate(caDER)
-	srvDER := sign(&x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "localhost"},
-		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour)}, ca, srvKey, caKey)
-	cliDER := sign(&x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "carol"},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour)}, ca, cliKey, caKey)
-	srvKeyDER, _ := x509.MarshalPKCS8PrivateKey(srvKey)
-	cliKeyDER, _ := x509.MarshalPKCS8PrivateKey(cliKey)
-	chain := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srvDER})) +
-		string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}))
-	sb := &secureBroker{saslAddr: freeAddr(t), sslAddr: freeAddr(t),
-		caFile:   writePEM(t, dir, "ca.pem", "CERTIFICATE", caDER),
-		certFile: writePEM(t, dir, "carol.pem", "CERTIFICATE", cliDER),
-		keyFile:  writePEM(t, dir, "carol.key", "PRIVATE KEY", cliKeyDER),
-	}
-	keystore := filepath.Join(dir, "broker.pem") // chain and key, ssl.keystore.type=PEM
-	if err := os.WriteFile(keystore, append([]byte(chain), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: srvKeyDER})...), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	pki := testutil.NewPKI(t)
+	sb := &secureBroker{saslAddr: freeAddr(t), sslAddr: freeAddr(t), caFile: pki.CAFile,
+		certFile: pki.ClientCertFile, keyFile: pki.ClientKeyFile}
 	b, err := teststrom.Start(teststrom.Options{Dir: dir, ExtraListeners: []string{"SASL_SSL://" + sb.saslAddr, "SSL://" + sb.sslAddr}, Overrides: []string{
 		"inter.broker.listener.name=PLAINTEXT",
-		"ssl.keystore.type=PEM", "ssl.keystore.location=" + keystore,
+		"ssl.keystore.type=PEM", "ssl.keystore.location=" + pki.ServerFile,
 		"ssl.truststore.type=PEM", "ssl.truststore.location=" + sb.caFile,
 		"listener.name.ssl.ssl.client.auth=required",
 		"sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
@@ -112,9 +57,7 @@ func startSecureBroker(t *testing.T) *secureBroker {
 		t.Fatalf("starting a secured strom: %v", err)
 	}
 	t.Cleanup(func() { b.Stop() })
-	roots := x509.NewCertPool()
-	roots.AddCert(ca)
-	cl, err := kgo.NewClient(kgo.SeedBrokers(sb.saslAddr), kgo.DialTLSConfig(&tls.Config{RootCAs: roots}),
+	cl, err := kgo.NewClient(kgo.SeedBrokers(sb.saslAddr), kgo.DialTLSConfig(pki.ClientTLS(false)),
 		kgo.SASL(plain.Auth{User: "admin", Pass: "admin-secret"}.AsMechanism()))
 	if err != nil {
 		t.Fatal(err)
