@@ -7,18 +7,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/strom-project/strom/internal/testcluster"
 )
 
-// testBrokers returns the brokers in STROM_TEST_BROKERS or skips the test:
-// these tests need a running Kafka-wire broker (Strom, or kfake in a
-// throwaway module).
+// testBrokers returns the brokers in STROM_TEST_BROKERS (any Kafka-wire
+// broker: Strom, Kafka, kfake), or starts an in-process Strom node.
 func testBrokers(t *testing.T) []string {
 	t.Helper()
-	v := os.Getenv("STROM_TEST_BROKERS")
-	if v == "" {
-		t.Skip("STROM_TEST_BROKERS not set; needs a running broker")
+	if v := os.Getenv("STROM_TEST_BROKERS"); v != "" {
+		return strings.Split(v, ",")
 	}
-	return strings.Split(v, ",")
+	return testcluster.Start(t, testcluster.Options{Nodes: 1}).Bootstrap()
 }
 
 // newTestTopic creates a fresh topic with the given partitions.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	engine "github.com/strom-project/strom/internal/bench"
+	"github.com/strom-project/strom/internal/testcluster"
 	"github.com/strom-project/strom/internal/testutil"
 )
 
@@ -125,11 +126,12 @@ func TestTextOutput(t *testing.T) {
 	}
 }
 
-// TestAgainstBroker runs the commands end to end against STROM_TEST_BROKERS.
+// TestAgainstBroker runs the commands end to end against STROM_TEST_BROKERS,
+// or an in-process Strom node.
 func TestAgainstBroker(t *testing.T) {
 	brokers := os.Getenv("STROM_TEST_BROKERS")
 	if brokers == "" {
-		t.Skip("STROM_TEST_BROKERS not set; needs a running broker")
+		brokers = strings.Join(testcluster.Start(t, testcluster.Options{Nodes: 1}).Bootstrap(), ",")
 	}
 	topic := fmt.Sprintf("cli-bench-test-%d", time.Now().UnixNano())
 	common := []string{"--brokers", brokers, "--topic", topic, "--format", "json", "--quiet"}
