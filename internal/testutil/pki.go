@@ -62,7 +62,9 @@ func NewPKI(t testing.TB) *PKI {
 	cli := sign(&x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "carol"},
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour)}, ca, cliKey, caKey)
-	pemOf := func(typ string, der []byte) string { return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})) }
+	pemOf := func(typ string, der []byte) string {
+		return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
+	}
 	keyPEM := func(k *ecdsa.PrivateKey) string {
 		der, err := x509.MarshalPKCS8PrivateKey(k)
 		if err != nil {

@@ -75,17 +75,11 @@ resource: literal, wildcard and prefixed.`,
   strom acl list --allow-principal User:alice --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := sel.builder(true)
-			if err != nil {
-				return err
-			}
-			var rows []row
-			err = cfg.RunAdmin(cmd.Context(), func(ctx context.Context, adm *kadm.Client) error {
+			return runFilter(cmd, cfg, format, &sel, func(ctx context.Context, adm *kadm.Client, b *kadm.ACLBuilder, acc *rowSet) error {
 				res, err := adm.DescribeACLs(ctx, b)
 				if err != nil {
 					return err
 				}
-				var acc rowSet
 				for _, r := range res {
 					if r.Err != nil {
 						return errors.New(kafka.ErrorText(r.Err, r.ErrMessage))
@@ -94,13 +88,8 @@ resource: literal, wildcard and prefixed.`,
 						acc.add(newRow(d.Principal, d.Host, d.Type, d.Name, d.Pattern, d.Operation, d.Permission))
 					}
 				}
-				rows = acc.rows
 				return nil
 			})
-			if err != nil {
-				return err
-			}
-			return printRows(cmd, format, rows, false)
 		},
 	}
 	sel.register(cmd, true)
@@ -122,17 +111,11 @@ Name at least a resource or a principal: deleting every ACL takes both
 			if len(sel.topics)+len(sel.groups)+len(sel.txnIDs)+len(sel.allow)+len(sel.deny) == 0 && !sel.cluster {
 				return errors.New("name a resource or a principal to delete ACLs")
 			}
-			b, err := sel.builder(true)
-			if err != nil {
-				return err
-			}
-			var rows []row
-			err = cfg.RunAdmin(cmd.Context(), func(ctx context.Context, adm *kadm.Client) error {
+			return runFilter(cmd, cfg, format, &sel, func(ctx context.Context, adm *kadm.Client, b *kadm.ACLBuilder, acc *rowSet) error {
 				res, err := adm.DeleteACLs(ctx, b)
 				if err != nil {
 					return err
 				}
-				var acc rowSet
 				for _, r := range res {
 					if r.Err != nil {
 						return errors.New(kafka.ErrorText(r.Err, r.ErrMessage))
@@ -141,17 +124,27 @@ Name at least a resource or a principal: deleting every ACL takes both
 						acc.add(newRow(d.Principal, d.Host, d.Type, d.Name, d.Pattern, d.Operation, d.Permission))
 					}
 				}
-				rows = acc.rows
 				return nil
 			})
-			if err != nil {
-				return err
-			}
-			return printRows(cmd, format, rows, false)
 		},
 	}
 	sel.register(cmd, true)
 	return cmd
+}
+
+// runFilter runs a filtering request (list, delete) with the selection's
+// filters and prints the ACLs query collected.
+func runFilter(cmd *cobra.Command, cfg *kafka.Config, format *out.Format, sel *selection,
+	query func(ctx context.Context, adm *kadm.Client, b *kadm.ACLBuilder, acc *rowSet) error) error {
+	b, err := sel.builder(true)
+	if err != nil {
+		return err
+	}
+	var acc rowSet
+	if err := cfg.RunAdmin(cmd.Context(), func(ctx context.Context, adm *kadm.Client) error { return query(ctx, adm, b, &acc) }); err != nil {
+		return err
+	}
+	return printRows(cmd, format, acc.rows, false)
 }
 
 // rowSet collects rows once each: several filters may select one ACL.
