@@ -79,6 +79,10 @@ func (l *Log) clean(r cleanRound) (int64, error) {
 		next = l.segments[i+1].base
 	}
 	l.segMu.RUnlock()
+	if len(segs) == 0 {
+		return ltc.firstDirty, nil
+	}
+	f.txn = newTxnTracker(l.abortsFor(segs[0].base, next))
 	for _, g := range groupSegments(segs, next, cfg) {
 		if err := l.cleanGroup(g, f, r, gen); err != nil {
 			return ltc.firstDirty, err
@@ -88,8 +92,8 @@ func (l *Log) clean(r cleanRound) (int64, error) {
 }
 
 // buildOffsetMap maps the keys of [from, upTo) into m, stopping early when
-// m is full (m.latestOffset then says how far it got). Control batches are
-// skipped: their keys are not data keys.
+// m is full (m.latestOffset then says how far it got). Control batches and
+// aborted transactions are skipped: their keys are not live data keys.
 func (l *Log) buildOffsetMap(m *offsetMap, from, upTo int64, done func() bool) error {
 	l.segMu.RLock()
 	segs := append([]*segment(nil), l.segments...)
@@ -97,6 +101,7 @@ func (l *Log) buildOffsetMap(m *offsetMap, from, upTo int64, done func() bool) e
 	m.updateLatest(from - 1)
 	full := false
 	lim := decompressLimits(l.config()) // the cap produce validation applied
+	txn := newTxnTracker(l.abortsFor(from, upTo))
 	for _, s := range segs[max(segmentFor(segs, from), 0):] {
 		if s.base >= upTo || full {
 			break
@@ -113,7 +118,9 @@ func (l *Log) buildOffsetMap(m *offsetMap, from, upTo int64, done func() bool) e
 				full = true // the range ends here (not really full)
 				return false
 			}
-			if !h.IsControl() {
+			if h.IsControl() {
+				txn.onMarker(b, h)
+			} else if !txn.onData(h) {
 				walkErr = record.ForEachRecord(b, lim, func(h *record.Header, r *record.Record) bool {
 					off := h.BaseOffset + int64(r.OffsetDelta)
 					if r.Key == nil || off < from {
@@ -198,7 +205,7 @@ func (l *Log) cleanGroup(group []*segment, f *batchFilter, r cleanRound, gen int
 	if err := cleaned.finishCleaned(); err != nil {
 		return err
 	}
-	if err := l.replaceSegments(cleaned, group, gen); err != nil {
+	if err := l.replaceSegments(cleaned, group, gen, f.txn.takeKept()); err != nil {
 		if errors.Is(err, errSimulatedCrash) {
 			ok = true // leave the files exactly as the "crash" did
 		}

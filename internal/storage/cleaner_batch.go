@@ -35,6 +35,7 @@ type batchFilter struct {
 	// offset information is not lost.
 	roundEnd int64
 	lim      record.Limits
+	txn      *txnTracker
 	arena    []byte // scratch for retained records
 	kept     []keptRecord
 }
@@ -61,10 +62,10 @@ func (f *batchFilter) bytes(s span) []byte { return f.arena[s.off : s.off+s.n] }
 // filter appends what survives of batch (header h) to dst.
 func (f *batchFilter) filter(dst, batch []byte, h *record.Header) ([]byte, error) {
 	if h.IsControl() {
-		// TODO(issue 5): transaction markers and aborted data are kept
-		// until transactions exist; then remove markers after
-		// delete.retention.ms and aborted records, as Kafka does.
-		return append(dst, batch...), nil
+		return f.filterMarker(dst, batch, h)
+	}
+	if f.txn.onData(h) {
+		return f.dropAll(dst, h), nil // aborted: no record survives
 	}
 	f.arena, f.kept = f.arena[:0], f.kept[:0]
 	horizon, hasHorizon := int64(0), h.Attributes&attrDeleteHorizon != 0
@@ -85,9 +86,7 @@ func (f *batchFilter) filter(dst, batch []byte, h *record.Header) ([]byte, error
 			return true
 		}
 		tombstones = tombstones || r.Value == nil
-		f.kept = append(f.kept, keptRecord{attrs: r.Attributes, timestamp: h.BaseTimestamp + r.TimestampDelta,
-			offsetDelta: r.OffsetDelta, headerCnt: r.HeaderCount, key: f.save(r.Key), value: f.save(r.Value),
-			rawHeaders: f.save(r.RawHeaders), nullKey: r.Key == nil, nullValue: r.Value == nil})
+		f.keep(h, r)
 		return true
 	})
 	if err != nil {
@@ -104,11 +103,51 @@ func (f *batchFilter) filter(dst, batch []byte, h *record.Header) ([]byte, error
 			base, attrs = f.now+f.deleteRetentionMs, attrs|attrDeleteHorizon
 		}
 		return f.rebuild(dst, h, attrs, base)
-	case f.retainEmpty(h):
-		return appendEmptyBatch(dst, h), nil
 	default:
-		return dst, nil
+		return f.dropAll(dst, h), nil
 	}
+}
+
+// filterMarker keeps a control batch while it guards data (txnTracker),
+// then gives it a delete horizon, and drops it once that has passed.
+func (f *batchFilter) filterMarker(dst, batch []byte, h *record.Header) ([]byte, error) {
+	if h.RecordCount == 0 {
+		return f.dropAll(dst, h), nil // a marker emptied by an earlier round
+	}
+	if !f.txn.onMarker(batch, h) {
+		return append(dst, batch...), nil
+	}
+	if h.Attributes&attrDeleteHorizon != 0 {
+		if f.now < h.BaseTimestamp {
+			return append(dst, batch...), nil
+		}
+		return f.dropAll(dst, h), nil
+	}
+	f.arena, f.kept = f.arena[:0], f.kept[:0]
+	err := record.ForEachRecord(batch, f.lim, func(h *record.Header, r *record.Record) bool {
+		f.keep(h, r)
+		return true
+	})
+	if err != nil {
+		return dst, fmt.Errorf("%w: cleaning marker at %d: %v", ErrCorruptMessage, h.BaseOffset, err)
+	}
+	return f.rebuild(dst, h, h.Attributes|attrDeleteHorizon, f.now+f.deleteRetentionMs)
+}
+
+// keep retains r (of the batch with header h) for rebuild.
+func (f *batchFilter) keep(h *record.Header, r *record.Record) {
+	f.kept = append(f.kept, keptRecord{attrs: r.Attributes, timestamp: h.BaseTimestamp + r.TimestampDelta,
+		offsetDelta: r.OffsetDelta, headerCnt: r.HeaderCount, key: f.save(r.Key), value: f.save(r.Value),
+		rawHeaders: f.save(r.RawHeaders), nullKey: r.Key == nil, nullValue: r.Value == nil})
+}
+
+// dropAll removes a batch's records: the batch goes, or stays empty when
+// Kafka's RETAIN_EMPTY rule needs its offsets or producer fields.
+func (f *batchFilter) dropAll(dst []byte, h *record.Header) []byte {
+	if f.retainEmpty(h) {
+		return appendEmptyBatch(dst, h)
+	}
+	return dst
 }
 
 // retainEmpty is Kafka's RETAIN_EMPTY rule for a batch left with no records.

@@ -41,9 +41,9 @@ func (c *logToClean) shouldClean() bool {
 
 // cleanable computes the cleanable range given the checkpointed first dirty
 // offset (-1 when there is none), as Kafka's cleanableOffsets and
-// calculateCleanableBytes do. The upper bound is the smallest of: the high
-// watermark (the last stable offset, once transactions exist), the active
-// segment's base, and the first segment still within min.compaction.lag.ms.
+// calculateCleanableBytes do. The upper bound is the smallest of: the last
+// stable offset (no open transaction is cleaned), the active segment's
+// base, and the first segment still within min.compaction.lag.ms.
 func (l *Log) cleanable(checkpoint int64, now int64) logToClean {
 	cfg := l.config()
 	c := logToClean{log: l, tp: l.tp}
@@ -65,7 +65,7 @@ func (l *Log) cleanable(checkpoint int64, now int64) logToClean {
 		return c
 	}
 	segs := l.segments
-	upper := min(l.hw.Load(), segs[len(segs)-1].base)
+	upper := min(l.LastStableOffset(), segs[len(segs)-1].base)
 	first := max(segmentFor(segs, c.firstDirty), 0)
 	if cfg.MinCompactionLagMs > 0 {
 		for _, s := range segs[first : len(segs)-1] {

@@ -93,7 +93,7 @@ func (l *Log) hook(step string) error {
 // with errCleaningAborted if the log closed, was truncated, or the group's
 // segments are no longer in the log as they were (retention or
 // DeleteRecords removed some).
-func (l *Log) replaceSegments(cleaned *segment, group []*segment, gen int64) error {
+func (l *Log) replaceSegments(cleaned *segment, group []*segment, gen int64, aborts []abortedTxn) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed.Load() || l.cleanGen.Load() != gen {
@@ -125,10 +125,6 @@ func (l *Log) replaceSegments(cleaned *segment, group []*segment, gen int64) err
 	if err := l.hook("swap"); err != nil {
 		return err
 	}
-	var aborts []abortedTxn // read before the files are renamed away
-	for _, g := range group {
-		aborts = append(aborts, g.txn.entries()...)
-	}
 	cleaned.txn.ents, cleaned.txn.loaded = aborts, true // not yet shared
 	l.segMu.Lock()
 	segs := make([]*segment, 0, len(l.segments)-len(group)+1)
@@ -150,9 +146,9 @@ func (l *Log) replaceSegments(cleaned *segment, group []*segment, gen int64) err
 	cleaned.index.setPath(segmentName(l.dir, base, indexSuffix))
 	cleaned.timeIndex.setPath(segmentName(l.dir, base, timeIndexSuffix))
 	// The replaced segments' .txnindex files went with them: the cleaned
-	// segment takes over their aborts (Kafka keeps them on the cleaned
-	// segment too). A crash before this loses them; recovery does not
-	// re-derive aborts below the recovery point.
+	// segment holds the aborts whose markers it kept for aborted data the
+	// round removed (Kafka's cleaned index). No aborted data is left below
+	// the round's end, so a crash before this loses nothing a fetch needs.
 	if err := cleaned.txn.replace(segmentName(l.dir, base, txnIndexSuffix), aborts); err != nil {
 		l.logger.Error("carrying aborted transactions to the cleaned segment", "base", base, "err", err)
 	}
