@@ -45,6 +45,7 @@ var scenarioOrder = []string{
 	groupConsume, groupResume, groupSplit,
 	groupBalancer + "range", groupBalancer + "roundrobin", groupBalancer + "sticky", groupBalancer + "cooperative-sticky",
 	groupStatic, groupLag,
+	txnCommitAbort, txnOffsets, txnReadCommitted,
 	"SASL_SSL PLAIN", "SASL_SSL SCRAM-SHA-256", "SASL_SSL SCRAM-SHA-512", "SASL wrong password", "SSL client certificate",
 }
 
