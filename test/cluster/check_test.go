@@ -68,3 +68,51 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("summary %+v", res)
 	}
 }
+
+// TestCheckCopyCountsAnomalies feeds checkCopy hand-made logs and reader
+// observations, one anomaly each.
+func TestCheckCopyCountsAnomalies(t *testing.T) {
+	rec := func(off int64, v string) logRecord { return logRecord{offset: off, value: []byte(v)} }
+	type fixture struct {
+		in, committed, all map[int32]*partitionLog
+		obs                []observation
+	}
+	good := func() fixture {
+		f := fixture{
+			in:        map[int32]*partitionLog{0: {records: []logRecord{rec(0, "a"), rec(1, "b")}}, 1: {records: []logRecord{rec(0, "c")}}},
+			committed: map[int32]*partitionLog{0: {records: []logRecord{rec(2, "a"), rec(3, "b"), rec(5, sentinelValue)}}, 1: {records: []logRecord{rec(0, "c")}}},
+			// Offsets 0-1 of partition 0: an aborted try of a, b.
+			all: map[int32]*partitionLog{0: {records: []logRecord{rec(0, "a"), rec(1, "b"), rec(2, "a"), rec(3, "b"), rec(5, sentinelValue)}}, 1: {records: []logRecord{rec(0, "c")}}},
+			obs: []observation{{0, 2, "a"}, {1, 0, "c"}, {0, 3, "b"}},
+		}
+		return f
+	}
+	for _, tc := range []struct {
+		name   string
+		mutate func(f *fixture)
+		count  func(r eosReport) int
+		want   int
+	}{
+		{"clean", func(*fixture) {}, func(r eosReport) int {
+			return r.Duplicates + r.Missing + r.Unknown + r.WrongPartition + r.AbortedReads + r.Inconsistent + r.NonMonotonic
+		}, 0},
+		{"aborted in log", func(*fixture) {}, func(r eosReport) int { return r.AbortedInLog }, 2},
+		{"output", func(*fixture) {}, func(r eosReport) int { return r.Output }, 3},
+		{"duplicate", func(f *fixture) { f.committed[1].records = append(f.committed[1].records, rec(1, "c")) }, func(r eosReport) int { return r.Duplicates }, 1},
+		{"missing", func(f *fixture) { f.committed[1].records = nil }, func(r eosReport) int { return r.Missing }, 1},
+		{"unknown", func(f *fixture) { f.committed[1].records = append(f.committed[1].records, rec(1, "z")) }, func(r eosReport) int { return r.Unknown }, 1},
+		{"wrong partition", func(f *fixture) { f.committed[1].records = []logRecord{rec(0, "c"), rec(1, "a")} }, func(r eosReport) int { return r.WrongPartition }, 1},
+		{"aborted read", func(f *fixture) { f.obs = append([]observation{{0, 0, "a"}}, f.obs...) }, func(r eosReport) int { return r.AbortedReads }, 1},
+		{"inconsistent", func(f *fixture) { f.obs = append(f.obs, observation{1, 7, "c"}) }, func(r eosReport) int { return r.Inconsistent }, 1},
+		{"non-monotonic", func(f *fixture) { f.obs = append(f.obs, observation{0, 2, "a"}) }, func(r eosReport) int { return r.NonMonotonic }, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := good()
+			tc.mutate(&f)
+			r := checkCopy(f.in, f.committed, f.all, f.obs)
+			if got := tc.count(r); got != tc.want {
+				t.Errorf("count = %d, want %d; report %+v %v", got, tc.want, r, r.anomalies)
+			}
+		})
+	}
+}

@@ -39,6 +39,13 @@
 // machine-readable line, "CLUSTER-RESULT {json}", with the totals and the
 // longest a single record waited for its acknowledgement.
 //
+// TestExactlyOnceCopy (eos_test.go) kills brokers and a transactional copy
+// job (this test binary re-executed, eos_copier_test.go) while it copies an
+// input topic to an output topic, then checks the output read_committed
+// against the input (every value once, nothing else) and a read_committed
+// reader that ran throughout against the final log (no aborted reads), and
+// logs "EOS-RESULT {json}".
+//
 //	nemesis_test.go    the rounds and their measurements
 //	producer_test.go   the producer; ledger_test.go what it sent and had acked
 //	verify_test.go     reading the topic back and the checker; check_test.go tests it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,9 @@ var failover = []string{
 }
 
 func TestMain(m *testing.M) {
+	if spec := os.Getenv(copierEnv); spec != "" {
+		os.Exit(copierMain(spec)) // this process is TestExactlyOnceCopy's copier
+	}
 	code := m.Run()
 	teststrom.RemoveBinary()
 	os.Exit(code)
@@ -56,9 +60,10 @@ func startCluster(t *testing.T, roles ...teststrom.ClusterOptions) *teststrom.Cl
 	}
 	opts := teststrom.ClusterOptions{Nodes: nodes}
 	if len(roles) > 0 {
-		opts = roles[0] // Nodes, Voters, DedicatedControllers
+		opts = roles[0] // Nodes, Voters, DedicatedControllers, extra Overrides
 	}
-	opts.Dir, opts.Overrides, opts.ReadyTimeout = t.TempDir(), failover, readyTimeout
+	opts.Dir, opts.ReadyTimeout = t.TempDir(), readyTimeout
+	opts.Overrides = append(slices.Clone(failover), opts.Overrides...)
 	c, err := teststrom.StartCluster(opts)
 	if err != nil {
 		t.Fatalf("starting a %d-node cluster: %v", opts.Nodes, err)
@@ -92,7 +97,12 @@ func newClient(t *testing.T, c *teststrom.Cluster, opts ...kgo.Opt) *kgo.Client 
 // waits until every partition has a leader and a full ISR.
 func createTopic(t *testing.T, c *teststrom.Cluster) string {
 	t.Helper()
-	topic := "cluster-" + strings.NewReplacer("/", "-", "_", "-").Replace(strings.ToLower(t.Name()))
+	return createTopicNamed(t, c, "cluster-"+strings.NewReplacer("/", "-", "_", "-").Replace(strings.ToLower(t.Name())))
+}
+
+// createTopicNamed is createTopic with the topic's name given.
+func createTopicNamed(t *testing.T, c *teststrom.Cluster, topic string) string {
+	t.Helper()
 	adm := kadm.NewClient(newClient(t, c))
 	ctx, cancel := context.WithTimeout(t.Context(), readyTimeout)
 	defer cancel()

@@ -29,6 +29,7 @@ type producer struct {
 	stopping atomic.Bool
 	done     chan struct{} // closed when the producing goroutine returns
 	stopped  bool
+	perTick  int
 }
 
 // hook tells the ledger which node acknowledged each batch.
@@ -42,7 +43,13 @@ func (h hook) OnProduceBatchWritten(meta kgo.BrokerMetadata, _ string, partition
 // record until it is acknowledged; t's cleanup stops it if the test did not.
 func startProducer(t *testing.T, c *teststrom.Cluster, topic string, led *ledger) *producer {
 	t.Helper()
-	p := &producer{t: t, led: led, topic: topic, done: make(chan struct{})}
+	return startProducerRate(t, c, topic, led, perTick)
+}
+
+// startProducerRate is startProducer writing n values per tick.
+func startProducerRate(t *testing.T, c *teststrom.Cluster, topic string, led *ledger, n int) *producer {
+	t.Helper()
+	p := &producer{t: t, led: led, topic: topic, done: make(chan struct{}), perTick: n}
 	var err error
 	p.cl, err = kgo.NewClient(kgo.SeedBrokers(c.Bootstrap()...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.RequiredAcks(kgo.AllISRAcks()), kgo.MaxBufferedRecords(20000), kgo.UnknownTopicRetries(-1),
@@ -68,7 +75,7 @@ func (p *producer) loop() {
 	tk := time.NewTicker(tick)
 	defer tk.Stop()
 	for n := 0; !p.stopping.Load() && p.ctx.Err() == nil; n++ {
-		if n%perTick == 0 {
+		if n%p.perTick == 0 {
 			select {
 			case <-tk.C:
 			case <-p.ctx.Done():

@@ -26,13 +26,13 @@ type partitionLog struct {
 }
 
 // readLog reads every partition of topic from its log start offset to its
-// high watermark, by assignment and read_uncommitted.
-func readLog(t *testing.T, c *teststrom.Cluster, topic string) map[int32]*partitionLog {
+// high watermark, by assignment and read_uncommitted (opts may change that).
+func readLog(t *testing.T, c *teststrom.Cluster, topic string, opts ...kgo.Opt) map[int32]*partitionLog {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), readTimeout)
 	defer cancel()
 	read, err := topiclog.Read(ctx, topic, partitions, readTimeout,
-		kgo.SeedBrokers(c.Bootstrap()...), kgo.MetadataMinAge(100*time.Millisecond))
+		append([]kgo.Opt{kgo.SeedBrokers(c.Bootstrap()...), kgo.MetadataMinAge(100 * time.Millisecond)}, opts...)...)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, c.LogTails(40))
 	}

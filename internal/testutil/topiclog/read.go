@@ -1,7 +1,7 @@
 // Package topiclog reads a topic back for the durability and cluster
 // checkers: every partition from its log start offset to the high
 // watermark listed when reading began, by assignment (no group), with
-// read_uncommitted.
+// read_uncommitted unless the options ask for read_committed.
 package topiclog
 
 import (
@@ -62,8 +62,9 @@ func Read(ctx context.Context, topic string, partitions int32, listTimeout time.
 	for p := range partitions {
 		assign[p] = kgo.NewOffset().At(logs[p].Start)
 	}
-	cl, err := kgo.NewClient(append(opts, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: assign}),
-		kgo.FetchIsolationLevel(kgo.ReadUncommitted()))...)
+	// read_uncommitted unless opts say otherwise (later options win).
+	copts := append([]kgo.Opt{kgo.FetchIsolationLevel(kgo.ReadUncommitted())}, opts...)
+	cl, err := kgo.NewClient(append(copts, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: assign}))...)
 	if err != nil {
 		return nil, err
 	}
