@@ -282,6 +282,11 @@ func (h *Handlers) verifyTxn(ctx context.Context, txnID *string, topic string, r
 	if h.VerifyTxnPartition == nil || txnID == nil {
 		return true
 	}
+	if !add && h.dynamicConfig(h.Ctrl.Image()).Get("transaction.partition.verification.enable") == "false" {
+		// Kafka's switch covers only producers that add partitions
+		// themselves; implicit adds (version 2) need the coordinator.
+		return true
+	}
 	hd, err := record.ParseHeader(rp.Records)
 	if err != nil || !hd.IsTransactional() {
 		return true // malformed records fail in the append, with its error

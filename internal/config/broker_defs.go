@@ -143,6 +143,8 @@ var BrokerDefs = indexDefs(slices.Concat(securityDefs, []Def{
 		Doc: "Largest transaction.timeout.ms a producer may ask for; InitProducerId with more gets INVALID_TRANSACTION_TIMEOUT."},
 	{Name: "transactional.id.expiration.ms", Type: TypeInt, Default: "604800000", Valid: atLeast(1),
 		Doc: "How long a transactional id with no ongoing transaction is kept after its last update."},
+	{Name: "transaction.partition.verification.enable", Type: TypeBoolean, Default: "true", Scope: ClusterWide,
+		Doc: "Check each partition's first transactional batch with the transaction coordinator (KIP-890) for producers that add partitions with AddPartitionsToTxn; transaction version 2 producers are always checked."},
 	{Name: "transaction.abort.timed.out.transaction.cleanup.interval.ms", Type: TypeInt, Default: "10000", Valid: atLeast(1),
 		Doc: "How often the coordinator looks for transactions past their timeout, to abort them."},
 	{Name: "transaction.remove.expired.transaction.cleanup.interval.ms", Type: TypeInt, Default: "3600000", Valid: atLeast(1),
