@@ -58,9 +58,12 @@ type Broker struct {
 	groups     *group.Coordinator
 	txns       *txn.Coordinator // txn.go
 	markers    *markerWriter
-	server     *network.Server
-	addrs      map[string]net.Addr
-	admin      *admin // metrics and probes (admin.go); nil when admin.listener is empty
+	// interSec and ctrlSec: how this node dials the inter-broker and
+	// CONTROLLER listeners of the others (security.go).
+	interSec, ctrlSec wire.Security
+	server            *network.Server
+	addrs             map[string]net.Addr
+	admin             *admin // metrics and probes (admin.go); nil when admin.listener is empty
 }
 
 // New validates the configuration and prepares directories; Start runs it.
@@ -68,7 +71,8 @@ func New(cfg *config.Broker, logger *slog.Logger) (*Broker, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	if err := checkInternalListeners(cfg); err != nil {
+	b := &Broker{cfg: cfg, logger: logger, addrs: map[string]net.Addr{}}
+	if err := b.internalSecurity(); err != nil {
 		return nil, fmt.Errorf("broker: %w", err)
 	}
 	for _, d := range append(cfg.LogDirs, cfg.MetadataLogDir) {
@@ -76,7 +80,7 @@ func New(cfg *config.Broker, logger *slog.Logger) (*Broker, error) {
 			return nil, fmt.Errorf("broker: %w", err)
 		}
 	}
-	return &Broker{cfg: cfg, logger: logger, addrs: map[string]net.Addr{}}, nil
+	return b, nil
 }
 
 // Start joins the metadata quorum and, with the controller role, serves
@@ -114,7 +118,7 @@ func (b *Broker) Start(ctx context.Context) error {
 	if cfg.IsBroker() {
 		b.replicas = replica.NewManager(replica.Options{
 			NodeID: cfg.NodeID, Config: cfg, Logs: b.logs, Logger: b.logger.With("component", "replica"),
-			AlterPartition: requests.AlterPartition,
+			AlterPartition: requests.AlterPartition, Security: b.interSec,
 		})
 		b.ctrl.Subscribe(b.replicas.Apply)
 		// After the replica manager: the coordinator loads the offsets
@@ -161,12 +165,13 @@ func (b *Broker) startQuorum() (*api.Handlers, error) {
 	switch {
 	case !cfg.IsController():
 		b.transport = raft.NewTCPTransport(cfg.NodeID, voters, b.logger.With("component", "raft-transport"),
-			raft.TCPOptions{Observer: true})
+			raft.TCPOptions{Observer: true, TLS: b.ctrlSec.TLS})
 		transport = b.transport
 	case len(voters) > 1:
 		peers := maps.Clone(voters)
 		delete(peers, cfg.NodeID)
-		b.transport = raft.NewTCPTransport(cfg.NodeID, peers, b.logger.With("component", "raft-transport"))
+		b.transport = raft.NewTCPTransport(cfg.NodeID, peers, b.logger.With("component", "raft-transport"),
+			raft.TCPOptions{TLS: b.ctrlSec.TLS})
 		transport = b.transport
 	}
 	autoRebalance := cfg.Bool("auto.leader.rebalance.enable")
@@ -214,7 +219,11 @@ func (b *Broker) startQuorum() (*api.Handlers, error) {
 	if l := cfg.ControllerListener(); l != nil {
 		ctrlReg := wire.NewRegistry()
 		api.RegisterController(ctrlReg, h)
-		lo := network.ListenOptions{Registry: ctrlReg}
+		lo, err := b.listenOptions(*l) // TLS for an SSL CONTROLLER listener
+		if err != nil {
+			return nil, fmt.Errorf("broker: %w", err)
+		}
+		lo.Registry = ctrlReg
 		if b.transport != nil {
 			lo.Takeover = &network.Takeover{Preface: raft.RaftPreface, Serve: b.transport.ServeConn}
 		}
@@ -234,6 +243,7 @@ func (b *Broker) startQuorum() (*api.Handlers, error) {
 		NodeID: cfg.NodeID, Voters: voters, Leader: ctrl.ActiveControllerID, Local: local,
 		RequestTimeout: ms(cfg.Int("controller.quorum.request.timeout.ms")),
 		Logger:         b.logger.With("component", "controller-client"),
+		Security:       b.ctrlSec,
 	})
 	h.ToController = b.ctrlClient.Do
 	return h, nil

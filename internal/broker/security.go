@@ -113,21 +113,69 @@ func (b *Broker) mechanism(listener, name string) (auth.Mechanism, error) {
 	return nil, fmt.Errorf("SASL mechanism %s is not supported (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)", name)
 }
 
-// checkInternalListeners refuses security on the listeners brokers and
-// controllers dial each other on: their clients (replica fetchers, marker
-// writers, the controller client, the raft transport) speak PLAINTEXT
-// only for now, so such a cluster could not form. Put them on a listener
-// of their own, bound to a private interface.
-func checkInternalListeners(cfg *config.Broker) error {
-	for _, l := range cfg.Listeners {
-		internal := l.Name == cfg.InterBrokerListener || cfg.IsControllerListener(l.Name)
-		if internal && l.SecurityProtocol != "PLAINTEXT" {
-			return fmt.Errorf("listener %s (%s) is used between brokers and controllers, which speak PLAINTEXT only for now; "+
-				"give clients a %s listener of their own and keep %s PLAINTEXT on a private interface",
-				l.Name, l.SecurityProtocol, l.SecurityProtocol, l.Name)
+// internalSecurity works out how this node dials the others, as Kafka
+// does: the inter-broker listener (replication, transaction markers) with
+// TLS from its ssl.* configs and SASL with sasl.mechanism.inter.broker.protocol
+// and the username/password of its JAAS config; the CONTROLLER listener
+// (broker-to-controller requests, the metadata quorum) likewise, except
+// that it takes TLS only: the raft transport shares it and authenticates
+// no SASL. Mistakes stop the node at start with the config named.
+func (b *Broker) internalSecurity() error {
+	var err error
+	if b.cfg.IsBroker() && b.cfg.InterBrokerListener != "" {
+		if b.interSec, err = b.clientSecurity(b.cfg.InterBrokerListener, "sasl.mechanism.inter.broker.protocol"); err != nil {
+			return err
 		}
 	}
-	return nil
+	if len(b.cfg.ControllerListenerNames) == 0 {
+		return nil
+	}
+	l := b.cfg.ControllerListenerNames[0]
+	if proto, err := b.cfg.SecurityProtocol(l); err != nil {
+		return err
+	} else if strings.HasPrefix(proto, "SASL_") {
+		return fmt.Errorf("controller listener %s is %s: the metadata quorum shares it and supports PLAINTEXT or SSL "+
+			"(authenticate controllers and brokers with certificates: ssl.client.auth=required)", l, proto)
+	}
+	b.ctrlSec, err = b.clientSecurity(l, "sasl.mechanism.controller.protocol")
+	return err
+}
+
+// clientSecurity is how this node connects to listener on other nodes.
+func (b *Broker) clientSecurity(listener, mechanismConfig string) (wire.Security, error) {
+	var sec wire.Security
+	proto, err := b.cfg.SecurityProtocol(listener)
+	if err != nil {
+		return sec, err
+	}
+	get := func(name string) (string, bool) { return b.cfg.ListenerValue(listener, name) }
+	if proto == "SSL" || proto == "SASL_SSL" {
+		if sec.TLS, err = auth.ClientTLSConfig(get); err != nil {
+			return sec, fmt.Errorf("connecting to listener %s: %w", listener, err)
+		}
+	}
+	if strings.HasPrefix(proto, "SASL_") {
+		mech := strings.ToUpper(b.cfg.Get(mechanismConfig))
+		switch mech {
+		case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+		default:
+			return sec, fmt.Errorf("listener %s (%s) is used between nodes, and %s is %s, which Strom does not offer: set it to PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512",
+				listener, proto, mechanismConfig, mech)
+		}
+		text, ok := b.cfg.JAASConfig(listener, mech)
+		if !ok {
+			return sec, fmt.Errorf("listener %s (%s) is used between nodes: %s=%s needs listener.name.%s.%s.sasl.jaas.config with this broker's username and password",
+				listener, proto, mechanismConfig, mech, strings.ToLower(listener), strings.ToLower(mech))
+		}
+		j, err := auth.ParseJAAS(text)
+		if err != nil {
+			return sec, err
+		}
+		if sec.SASL, err = auth.ClientSASL(mech, j); err != nil {
+			return sec, fmt.Errorf("listener %s, %s: %w", listener, mechanismConfig, err)
+		}
+	}
+	return sec, nil
 }
 
 // newAuthorizer is the ACL authorizer when authorizer.class.name asks for

@@ -3,13 +3,17 @@ package broker
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
@@ -156,7 +160,12 @@ func TestSecureListenerConfigErrors(t *testing.T) {
 		"SSL without a key store": {[]string{"listeners=PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0"}, "ssl.keystore.location"},
 		"PLAIN without JAAS": {[]string{"listeners=PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0",
 			"sasl.enabled.mechanisms=PLAIN"}, "plain.sasl.jaas.config"},
-		"secure inter-broker listener": {[]string{"listeners=SASL_PLAINTEXT://127.0.0.1:0"}, "between brokers"},
+		"SASL between brokers with Kafka's GSSAPI default": {[]string{"listeners=SASL_PLAINTEXT://127.0.0.1:0"},
+			"sasl.mechanism.inter.broker.protocol is GSSAPI"},
+		"SASL between brokers without credentials": {[]string{"listeners=SASL_PLAINTEXT://127.0.0.1:0",
+			"sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512"}, "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config"},
+		"SASL controller listener": {[]string{"listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:SASL_SSL"},
+			"metadata quorum shares it"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			cfg, err := loadConfig(t, append([]string{"log.dirs=" + t.TempDir(), "admin.listener=127.0.0.1:0"}, tc.overrides...))
@@ -179,4 +188,51 @@ func TestSecureListenerConfigErrors(t *testing.T) {
 func loadConfig(t *testing.T, overrides []string) (*config.Broker, error) {
 	t.Helper()
 	return config.Load("", overrides)
+}
+
+// reauthHooks counts a franz-go client's SaslAuthenticate requests and
+// its dropped connections.
+type reauthHooks struct{ authenticates, disconnects atomic.Int32 }
+
+func (h *reauthHooks) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
+	if key == int16(kmsg.SASLAuthenticate) && err == nil {
+		h.authenticates.Add(1)
+	}
+}
+
+func (h *reauthHooks) OnBrokerDisconnect(kgo.BrokerMetadata, net.Conn) { h.disconnects.Add(1) }
+
+// TestSASLReauthenticationFranzGo: with connections.max.reauth.ms (KIP-368)
+// the broker gives the session's lifetime in SaslAuthenticate, and
+// franz-go re-authenticates on the same connection before it ends, so a
+// producer writing across several lifetimes never loses its connection.
+func TestSASLReauthenticationFranzGo(t *testing.T) {
+	const lifetime = time.Second
+	b, _ := startBroker(t, t.TempDir(), "listeners=PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0",
+		"sasl.enabled.mechanisms=PLAIN",
+		`listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_app="app-secret";`,
+		fmt.Sprintf("listener.name.sasl_plaintext.connections.max.reauth.ms=%d", lifetime.Milliseconds()))
+	defer b.Close()
+	hooks := &reauthHooks{}
+	cl := newClient(t, b.Addr("SASL_PLAINTEXT").String(), kgo.SASL(plain.Auth{User: "app", Pass: "app-secret"}.AsMechanism()),
+		kgo.WithHooks(hooks), kgo.DefaultProduceTopic("reauth"), kgo.AllowAutoTopicCreation())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := cl.ProduceSync(ctx, kgo.StringRecord("first")).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	first := hooks.authenticates.Load()
+	// The scenario is the passing of time: write across four lifetimes.
+	for end := time.Now().Add(4 * lifetime); time.Now().Before(end); {
+		if err := cl.ProduceSync(ctx, kgo.StringRecord("v")).FirstErr(); err != nil {
+			t.Fatalf("produce across re-authentications: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := hooks.authenticates.Load(); got < first+3 {
+		t.Fatalf("%d SaslAuthenticate requests after the first produce, want at least 3 more: the client did not re-authenticate", got-first)
+	}
+	if d := hooks.disconnects.Load(); d != 0 {
+		t.Fatalf("%d connections dropped: a session expired instead of being renewed", d)
+	}
 }

@@ -25,7 +25,7 @@ import (
 func (b *Broker) newTxnCoordinator(requests *controllerRequests) *txn.Coordinator {
 	cfg := b.cfg
 	pids := &producerIDs{alloc: requests.allocateProducerIDs}
-	mw := &markerWriter{nodeID: cfg.NodeID, listener: cfg.InterBrokerListener, image: b.ctrl.Image,
+	mw := &markerWriter{nodeID: cfg.NodeID, listener: cfg.InterBrokerListener, sec: b.interSec, image: b.ctrl.Image,
 		local: b.server.Registry(), clients: map[int32]*wire.Client{}}
 	b.markers = mw
 	return txn.New(txn.Options{
@@ -133,6 +133,7 @@ func txnExpectedBrokers(cfg *config.Broker) int {
 type markerWriter struct {
 	nodeID   int32
 	listener string
+	sec      wire.Security // the inter-broker listener's
 	image    func() *metadata.Image
 	local    *wire.Registry
 
@@ -237,7 +238,7 @@ func (w *markerWriter) client(im *metadata.Image, node int32) (*wire.Client, err
 		if c != nil {
 			c.Close()
 		}
-		c = wire.NewClient(addr, fmt.Sprintf("strom-txn-coordinator-%d", w.nodeID))
+		c = wire.NewSecureClient(addr, fmt.Sprintf("strom-txn-coordinator-%d", w.nodeID), w.sec)
 		w.clients[node] = c
 	}
 	return c, nil

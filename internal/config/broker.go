@@ -157,6 +157,22 @@ func (b *Broker) List(name string) []string {
 	return out
 }
 
+// SecurityProtocol is a listener's protocol from
+// listener.security.protocol.map (PLAINTEXT, SSL, SASL_PLAINTEXT,
+// SASL_SSL), also for listeners this node does not open itself (a
+// broker-only node's view of the CONTROLLER listener).
+func (b *Broker) SecurityProtocol(listener string) (string, error) {
+	pm, err := b.protocolMap()
+	if err != nil {
+		return "", err
+	}
+	p, ok := pm[strings.ToUpper(listener)]
+	if !ok {
+		return "", fmt.Errorf("config: listener %s has no entry in listener.security.protocol.map", listener)
+	}
+	return p, nil
+}
+
 func (b *Broker) protocolMap() (map[string]string, error) {
 	m := map[string]string{}
 	for _, e := range b.List("listener.security.protocol.map") {

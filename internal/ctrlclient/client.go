@@ -43,6 +43,8 @@ type Options struct {
 	// the one asked is not active any more; default 50ms.
 	Backoff time.Duration
 	Logger  *slog.Logger
+	// Security is how the CONTROLLER listener is dialled.
+	Security wire.Security
 }
 
 // Client is safe for concurrent use.
@@ -134,7 +136,7 @@ func (c *Client) conn(id int32) (*wire.Client, error) {
 	if !ok {
 		return nil, fmt.Errorf("controller %d is not in controller.quorum.voters", id)
 	}
-	cl := wire.NewClient(addr, fmt.Sprintf("strom-broker-%d", c.opts.NodeID))
+	cl := wire.NewSecureClient(addr, fmt.Sprintf("strom-broker-%d", c.opts.NodeID), c.opts.Security)
 	c.conns[id] = cl
 	return cl, nil
 }

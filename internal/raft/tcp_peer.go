@@ -2,6 +2,7 @@ package raft
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"net"
 	"time"
@@ -100,8 +101,7 @@ func (p *peer) run() {
 // dial succeeded. first may be nil (an observer connects before it has
 // anything to say, so the voters can reach it).
 func (p *peer) stream(ctx context.Context, first *pb.Message) (connected bool, err error) {
-	d := net.Dialer{Timeout: dialTimeout}
-	c, err := d.DialContext(ctx, "tcp", p.addr)
+	c, err := p.dial(ctx)
 	if err != nil {
 		if first != nil {
 			p.failed([]*pb.Message{first})
@@ -230,4 +230,21 @@ func (p *peer) delivered(msgs []*pb.Message) {
 			p.t.reportSnapshot(p.id, true)
 		}
 	}
+}
+
+// dial connects to the peer, over TLS when the transport has a config.
+func (p *peer) dial(ctx context.Context) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	if p.t.tls == nil {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", p.addr)
+	}
+	cfg := p.t.tls
+	if cfg.ServerName == "" {
+		cfg = cfg.Clone()
+		cfg.ServerName, _, _ = net.SplitHostPort(p.addr)
+	}
+	d := tls.Dialer{Config: cfg}
+	return d.DialContext(ctx, "tcp", p.addr)
 }

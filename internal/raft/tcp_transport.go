@@ -3,6 +3,7 @@ package raft
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -41,6 +42,7 @@ type TCPTransport struct {
 	// observer: this node is not a voter; it dials every voter and reads
 	// their messages on the same connections.
 	observer bool
+	tls      *tls.Config // dialling peers; nil: plain TCP
 
 	mu        sync.Mutex
 	closed    bool
@@ -57,6 +59,9 @@ type TCPOptions struct {
 	// a broker need not accept raft connections (KRaft's direction:
 	// brokers reach controllers, never the reverse).
 	Observer bool
+	// TLS, when set, is how peers are dialled (an SSL CONTROLLER
+	// listener); the listener's own TLS serves the other direction.
+	TLS *tls.Config
 }
 
 // NewTCPTransport returns the transport of node self. peers maps the Kafka
@@ -76,7 +81,7 @@ func NewTCPTransport(self int32, peers map[int32]string, logger *slog.Logger, op
 		self: self, log: logger.With("component", "raft-transport"),
 		peers: map[int32]*peer{}, ctx: ctx, cancel: cancel,
 		inbound: map[net.Conn]int32{}, latest: map[int32]net.Conn{},
-		observer: o.Observer, observers: map[int32]*observerOut{},
+		observer: o.Observer, observers: map[int32]*observerOut{}, tls: o.TLS,
 	}
 	for id, addr := range peers {
 		if id == self {

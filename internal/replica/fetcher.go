@@ -66,7 +66,7 @@ type fetcher struct {
 
 func newFetcher(m *Manager, key fetcherKey) *fetcher {
 	f := &fetcher{m: m, key: key, parts: map[*Partition]*fetchState{}, wake: make(chan struct{}, 1),
-		client: wire.NewClient(key.addr, fmt.Sprintf("broker-%d-fetcher-0", m.nodeID))}
+		client: wire.NewSecureClient(key.addr, fmt.Sprintf("broker-%d-fetcher-0", m.nodeID), m.opts.Security)}
 	f.ctx, f.cancel = context.WithCancel(m.ctx)
 	if !m.spawn(f.run) {
 		f.client.Close()

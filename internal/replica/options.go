@@ -1,6 +1,8 @@
 package replica
 
 import (
+	"github.com/strom-project/strom/internal/wire"
+
 	"context"
 	"log/slog"
 	"time"
@@ -36,6 +38,8 @@ type Options struct {
 	// sync; 0 means replica.lag.time.max.ms / 2, as Kafka's isr-expiration
 	// task. Tests with a fake clock set it small and move the clock.
 	ShrinkCheckInterval time.Duration
+	// Security is how followers connect to leaders' inter-broker listener.
+	Security wire.Security
 }
 
 // settings are the replication configs, read once from the broker config.

@@ -40,6 +40,9 @@ type Options struct {
 	StartTimeout time.Duration
 	// LogLevel of every node's log; default slog.LevelInfo.
 	LogLevel slog.Level
+	// BeforeFirstStart, if set, runs for each node before it first starts,
+	// e.g. to format its metadata directory with SCRAM users.
+	BeforeFirstStart func(cfg *config.Broker) error
 }
 
 // Cluster is a running in-process cluster. Stop and Restart belong to the
@@ -100,6 +103,11 @@ func Start(t testing.TB, opts Options) *Cluster {
 		}
 		if err := os.MkdirAll(n.Dir, 0o755); err != nil {
 			t.Fatal(err)
+		}
+		if opts.BeforeFirstStart != nil {
+			if err := opts.BeforeFirstStart(cfg); err != nil {
+				t.Fatalf("node %d: %v", n.ID, err)
+			}
 		}
 		logf, err := os.Create(filepath.Join(n.Dir, "strom.log"))
 		if err != nil {

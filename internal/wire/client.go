@@ -36,12 +36,16 @@ type Client struct {
 	clientID string
 	dialer   net.Dialer
 
-	mu     sync.Mutex
-	conn   net.Conn
-	corr   int32
-	fmt    *kmsg.RequestFormatter
-	buf    []byte
-	closed bool
+	mu   sync.Mutex
+	conn net.Conn
+	sec  Security
+	// expires: the SASL session's lifetime ends then (KIP-368); the next
+	// request dials anew. Zero: no limit.
+	expires time.Time
+	corr    int32
+	fmt     *kmsg.RequestFormatter
+	buf     []byte
+	closed  bool
 }
 
 // NewClient returns a client for addr (host:port); it dials lazily.
@@ -68,8 +72,12 @@ func (c *Client) Do(ctx context.Context, req kmsg.Request) (kmsg.Response, error
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if c.conn != nil && !c.expires.IsZero() && time.Now().After(c.expires) {
+		c.conn.Close() // re-authenticate on a fresh connection
+		c.conn = nil
+	}
 	if c.conn == nil {
-		conn, err := c.dialer.DialContext(ctx, "tcp", c.addr)
+		conn, err := c.dial(ctx)
 		if err != nil {
 			return nil, err
 		}
