@@ -95,7 +95,14 @@ func (c *Controller) periodic() {
 		return
 	}
 	ctx := context.Background()
-	c.ensureClusterID(ctx)
-	c.fenceStaleBrokers(ctx)
-	c.maybeRebalance(ctx)
+	// Each step may propose, and a proposal that fails for lost
+	// leadership clears c.act: the next step must not run then (found by
+	// test/fault: a paused controller resumed, fenced a broker, lost
+	// leadership mid-way and crashed in the rebalance step).
+	for _, step := range []func(context.Context){c.ensureClusterID, c.fenceStaleBrokers, c.maybeRebalance} {
+		if c.act == nil {
+			return
+		}
+		step(ctx)
+	}
 }

@@ -67,7 +67,9 @@ func (c *Controller) registerBroker(ctx context.Context, reg BrokerRegistration)
 	if err != nil {
 		return 0, err
 	}
-	c.act.sessions[reg.ID] = &brokerSession{lastContact: c.opts.Now()}
+	if c.act != nil { // nil when leadership went while the batch committed
+		c.act.sessions[reg.ID] = &brokerSession{lastContact: c.opts.Now()}
+	}
 	c.log.Info("registered broker", "broker", reg.ID, "epoch", offset, "replaced", old != nil, "records", len(recs))
 	return int64(offset), nil
 }

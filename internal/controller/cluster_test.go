@@ -333,3 +333,36 @@ func notActive(t *testing.T, c *Controller) {
 		}
 	}
 }
+
+// TestLosingLeadershipWhileFencing: the active controller, cut off from
+// the other voters, finds a broker's session expired and proposes to fence
+// it; the proposal fails as CheckQuorum ends its leadership, and the rest
+// of its periodic work must notice instead of using the dropped state.
+// (test/fault found this: a resumed, paused controller crashed here.)
+func TestLosingLeadershipWhileFencing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("multi-voter elections take seconds under -race")
+	}
+	q := newQuorum(t)
+	act := q.active()
+	for _, id := range []int32{1, 2, 3} {
+		joinBroker(t, act, id, nil)
+	}
+	mustCreate(t, act, CreateTopic{Name: "t", NumPartitions: 3, ReplicationFactor: 3})
+	for id, c := range q.cs {
+		if c != act {
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+			q.cs[id] = nil
+		}
+	}
+	q.clock.Advance(time.Minute) // every session expired, the rebalance due
+	err := act.do(context.Background(), act.periodic)
+	if err != nil {
+		t.Fatalf("periodic: %v", err)
+	}
+	if act.Active() {
+		t.Fatal("a controller without a quorum still says it is active")
+	}
+}

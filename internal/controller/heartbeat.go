@@ -158,7 +158,7 @@ func (c *Controller) lowestActiveOffset(im *metadata.Image, except int32) uint64
 // whose last heartbeat is older than BrokerSessionTimeout.
 func (c *Controller) fenceStaleBrokers(ctx context.Context) {
 	now := c.opts.Now()
-	for {
+	for c.act != nil { // a failed proposal may have ended leadership
 		im := c.Image()
 		var stale *metadata.Broker
 		for _, id := range sortedBrokerIDs(im) {

@@ -68,7 +68,9 @@ func (c *Controller) unregisterBroker(ctx context.Context, id int32) error {
 	if _, err := c.propose(ctx, recs); err != nil {
 		return err
 	}
-	delete(c.act.sessions, id)
+	if c.act != nil { // nil when leadership went while the batch committed
+		delete(c.act.sessions, id)
+	}
 	c.log.Info("unregistered broker", "broker", id, "epoch", b.Epoch, "records", len(recs))
 	if slices.Contains(c.opts.Voters, id) {
 		return nil
