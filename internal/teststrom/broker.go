@@ -289,6 +289,13 @@ func (b *Broker) Kill() error {
 	}
 }
 
+// Pause sends SIGSTOP: the process keeps its sockets and state but runs
+// nothing (a long GC pause, a stalled VM) until Resume.
+func (b *Broker) Pause() error { return b.signal(syscall.SIGSTOP) }
+
+// Resume sends SIGCONT to a paused broker.
+func (b *Broker) Resume() error { return b.signal(syscall.SIGCONT) }
+
 func (b *Broker) signal(sig os.Signal) error {
 	if b.exited == nil {
 		return errors.New("teststrom: broker never started")

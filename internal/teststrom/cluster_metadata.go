@@ -227,3 +227,23 @@ func sortedKeys[V any](m map[int32]V) []int32 {
 	slices.Sort(keys)
 	return keys
 }
+
+// Settled is nil once every node runs, every partition 0..partitions-1 of
+// topic has a leader and every broker in its ISR, and the nodes name one
+// live controller; poll it after a fault is healed.
+func (c *Cluster) Settled(ctx context.Context, topic string, partitions int32) error {
+	if r := c.Running(); len(r) != len(c.Nodes) {
+		return fmt.Errorf("only nodes %v run", r)
+	}
+	for p := range partitions {
+		info, err := c.Partition(ctx, topic, p)
+		if err != nil {
+			return err
+		}
+		if info.Leader < 0 || !info.FullyReplicated() || len(info.ISR) != len(c.BrokerIDs()) {
+			return fmt.Errorf("partition %d: %v", p, info)
+		}
+	}
+	_, err := c.ActiveController(ctx)
+	return err
+}

@@ -87,22 +87,7 @@ func (e *env) waitFor(timeout time.Duration, what string, cond func(ctx context.
 // settled is nil once every node runs, every partition of topic has a
 // leader and a full ISR, and every node names the same live controller.
 func settled(ctx context.Context, c *teststrom.Cluster, topic string) error {
-	return testutil.Poll(settleTimeout, func() error {
-		if r := c.Running(); len(r) != len(c.Nodes) {
-			return fmt.Errorf("only nodes %v run", r)
-		}
-		for p := range int32(partitions) {
-			info, err := c.Partition(ctx, topic, p)
-			if err != nil {
-				return err
-			}
-			if info.Leader < 0 || !info.FullyReplicated() || len(info.ISR) != len(c.BrokerIDs()) {
-				return fmt.Errorf("partition %d: %v", p, info)
-			}
-		}
-		_, err := c.ActiveController(ctx)
-		return err
-	})
+	return testutil.Poll(settleTimeout, func() error { return c.Settled(ctx, topic, partitions) })
 }
 
 // run runs the nemesis for rounds() rounds under a producer and returns
