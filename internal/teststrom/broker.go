@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -60,6 +61,7 @@ type Broker struct {
 	controllerOnly bool   // process.roles=controller: addr is its CONTROLLER listener
 	seed           int    // index in its Cluster's client seeds; -1: not a broker
 	args           []string
+	wrap           []string // command prefix, e.g. ip netns exec NS
 
 	// mu guards the assignment of cmd and exited, for Running; the
 	// methods that must not run concurrently read them without it.
@@ -147,7 +149,8 @@ func (b *Broker) run(logf *os.File, deadline time.Time) error {
 // spawn starts the process with its output going to logf, which it closes
 // once the process has been reaped.
 func (b *Broker) spawn(logf *os.File) error {
-	cmd := exec.Command(b.opts.Binary, b.args...)
+	argv := append(append(slices.Clone(b.wrap), b.opts.Binary), b.args...)
+	cmd := exec.Command(argv[0], argv[1:]...) // a wrapper must exec the binary in place (same pid)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	exited := make(chan struct{})
 	b.mu.Lock()

@@ -38,6 +38,11 @@ type ClusterOptions struct {
 	Overrides []string
 	// Binary is the strom binary to run; default Build's.
 	Binary string
+	// IPs, if set, gives node i+1 the address IPs[i] to listen on, and
+	// Wrap the command it runs under (e.g. ip netns exec NS): fault tests
+	// put each node in a network namespace of its own.
+	IPs  []string
+	Wrap func(id int32) []string
 	// ReadyTimeout bounds each wait for nodes to answer: StartCluster's
 	// wait for all of them to answer and list every broker, and each
 	// Restart's; default 60s.
@@ -86,6 +91,14 @@ func StartCluster(opts ClusterOptions) (*Cluster, error) {
 			return nil, err
 		}
 	}
+	if len(opts.IPs) > 0 {
+		if len(opts.IPs) != opts.Nodes {
+			return nil, fmt.Errorf("teststrom: %d IPs for %d nodes", len(opts.IPs), opts.Nodes)
+		}
+		for i := range plan.Nodes {
+			plan.Nodes[i].IP = opts.IPs[i]
+		}
+	}
 	if err := plan.Write(map[string]string{"log.segment.bytes": "8388608"}); err != nil {
 		return nil, err
 	}
@@ -103,6 +116,9 @@ func StartCluster(opts ClusterOptions) (*Cluster, error) {
 			controllerOnly: !n.Broker,
 			seed:           -1,
 			args:           append([]string{"serve", "--config", n.ConfigPath()}, overrideArgs(opts.Overrides)...),
+		}
+		if opts.Wrap != nil {
+			b.wrap = opts.Wrap(n.ID)
 		}
 		if n.Broker {
 			b.seed = seeds // Bootstrap lists the brokers in node order

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"strconv"
 	"sync"
 
 	"github.com/strom-project/strom/internal/teststrom"
@@ -15,6 +17,8 @@ import (
 type faultKind struct {
 	name   string
 	inject func(ctx context.Context, n *nemesis) (heal func() error, err error)
+	// network: needs the nodes in network namespaces (netns_test.go).
+	network bool
 }
 
 // nemesis applies faults to the cluster, drawing every choice from the
@@ -24,6 +28,7 @@ type nemesis struct {
 	h     *history
 	rng   *rand.Rand
 	topic string
+	net   *netEnv // nil on loopback
 }
 
 func (n *nemesis) log(f string, node int32, err error) {
@@ -98,15 +103,115 @@ func pick(choose func(*nemesis, context.Context) (int32, error), then func(*neme
 
 func killOne(n *nemesis, id int32) (func() error, error) { return n.kill(id) }
 
-// The fault kinds. A pause lasts longer than broker.session.timeout.ms and
-// replica.lag.time.max.ms (holdMin), so the cluster fences the node and
-// shrinks it out of every ISR while it still holds its sockets.
+// network applies rules with add and returns the heal that flushes them.
+func (n *nemesis) network(f string, add func() error) (func() error, error) {
+	heal := func() error {
+		err := n.net.healAll()
+		n.log("heal-network", -1, err)
+		return err
+	}
+	err := add()
+	n.log(f, -1, err)
+	if err != nil {
+		return nil, errors.Join(err, heal())
+	}
+	return heal, nil
+}
+
+// isolate cuts node id off from every other node, both ways (clients
+// still reach it, so it may be asked to write while cut off).
+func (n *nemesis) isolate(id int32) (func() error, error) {
+	return n.network(fmt.Sprintf("isolate %d", id), func() error {
+		for _, o := range n.others(id) {
+			if err := errors.Join(n.net.cut(id, o), n.net.cut(o, id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// mute drops what node id sends to the others; it still hears them.
+func (n *nemesis) mute(id int32) (func() error, error) {
+	return n.network(fmt.Sprintf("mute %d", id), func() error {
+		for _, o := range n.others(id) {
+			if err := n.net.cut(id, o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// cutReplication stops the other nodes reaching node id's broker
+// listener (replication fetches, transaction markers); its CONTROLLER
+// listener, and so its heartbeats and the quorum, still work.
+func (n *nemesis) cutReplication(id int32) (func() error, error) {
+	port := portOf(n.c.Node(id).Addr())
+	return n.network(fmt.Sprintf("cut replication to %d", id), func() error {
+		for _, o := range n.others(id) {
+			if err := n.net.cutPort(o, id, port); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// bridge cuts two nodes off from each other; both still reach the third,
+// which bridges them (a non-transitive partition).
+func (n *nemesis) bridge(context.Context) (func() error, error) {
+	ids := n.some(3)
+	return n.network(fmt.Sprintf("bridge %d|%d via %d", ids[0], ids[1], ids[2]), func() error {
+		return errors.Join(n.net.cut(ids[0], ids[1]), n.net.cut(ids[1], ids[0]))
+	})
+}
+
+// loss makes every node drop a fifth of what it sends to the others.
+func (n *nemesis) loss(context.Context) (func() error, error) {
+	return n.network("loss 20%", func() error {
+		for _, id := range n.c.BrokerIDs() {
+			if err := n.net.lossy(id, 20); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (n *nemesis) others(id int32) []int32 {
+	var out []int32
+	for _, o := range n.c.BrokerIDs() {
+		if o != id {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func portOf(addr string) int {
+	_, p, _ := net.SplitHostPort(addr)
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+// The fault kinds. A pause or a partition lasts longer than
+// broker.session.timeout.ms and replica.lag.time.max.ms (the 4 s minimum
+// hold), so the cluster fences the node and shrinks it out of every ISR
+// while it still holds its sockets and, cut off, may still be asked to
+// write by clients.
 var faultKinds = []faultKind{
-	{"kill-partition-leader", pick((*nemesis).leader, killOne)},
-	{"kill-active-controller", pick((*nemesis).controller, killOne)},
-	{"kill-random-node", func(_ context.Context, n *nemesis) (func() error, error) { return n.kill(n.some(1)...) }},
-	{"kill-majority", func(_ context.Context, n *nemesis) (func() error, error) { return n.kill(n.some(2)...) }},
-	{"kill-all", func(_ context.Context, n *nemesis) (func() error, error) { return n.kill(n.c.BrokerIDs()...) }},
-	{"pause-partition-leader", pick((*nemesis).leader, (*nemesis).pause)},
-	{"pause-active-controller", pick((*nemesis).controller, (*nemesis).pause)},
+	{"kill-partition-leader", pick((*nemesis).leader, killOne), false},
+	{"kill-active-controller", pick((*nemesis).controller, killOne), false},
+	{"kill-random-node", func(_ context.Context, n *nemesis) (func() error, error) { return n.kill(n.some(1)...) }, false},
+	{"kill-majority", func(_ context.Context, n *nemesis) (func() error, error) { return n.kill(n.some(2)...) }, false},
+	{"kill-all", func(_ context.Context, n *nemesis) (func() error, error) { return n.kill(n.c.BrokerIDs()...) }, false},
+	{"pause-partition-leader", pick((*nemesis).leader, (*nemesis).pause), false},
+	{"pause-active-controller", pick((*nemesis).controller, (*nemesis).pause), false},
+	{"isolate-partition-leader", pick((*nemesis).leader, (*nemesis).isolate), true},
+	{"isolate-active-controller", pick((*nemesis).controller, (*nemesis).isolate), true},
+	{"mute-partition-leader", pick((*nemesis).leader, (*nemesis).mute), true},
+	{"cut-replication-to-leader", pick((*nemesis).leader, (*nemesis).cutReplication), true},
+	{"bridge-partition", func(ctx context.Context, n *nemesis) (func() error, error) { return n.bridge(ctx) }, true},
+	{"packet-loss-20pct", func(ctx context.Context, n *nemesis) (func() error, error) { return n.loss(ctx) }, true},
 }

@@ -85,7 +85,17 @@ func TestFaults(t *testing.T) {
 // and over for duration, heal, drain, check.
 func runFault(t *testing.T, kind faultKind, seed uint64, duration time.Duration) result {
 	dir := t.TempDir()
-	c, err := teststrom.StartCluster(teststrom.ClusterOptions{Nodes: 3, Dir: dir, Overrides: failover, ReadyTimeout: readyTimeout})
+	opts := teststrom.ClusterOptions{Nodes: 3, Dir: dir, Overrides: failover, ReadyTimeout: readyTimeout}
+	netw, err := newNetEnv(t, 3)
+	switch {
+	case err == nil:
+		opts.IPs, opts.Wrap = netw.ips, netw.wrap
+	case kind.network:
+		t.Skipf("%s: %v", kind.name, err)
+	default:
+		t.Logf("nodes on loopback: %v", err)
+	}
+	c, err := teststrom.StartCluster(opts)
 	if err != nil {
 		t.Fatalf("starting the cluster: %v", err)
 	}
@@ -121,7 +131,7 @@ func runFault(t *testing.T, kind faultKind, seed uint64, duration time.Duration)
 		return nil
 	})
 
-	nem := &nemesis{c: c, h: h, topic: topic, rng: rand.New(rand.NewPCG(seed, seed*0x9e3779b97f4a7c15))}
+	nem := &nemesis{c: c, h: h, topic: topic, net: netw, rng: rand.New(rand.NewPCG(seed, seed*0x9e3779b97f4a7c15))}
 	began := time.Now()
 	res := result{Fault: kind.name, Seed: seed}
 	for time.Since(began) < duration {

@@ -27,14 +27,24 @@ type Node struct {
 	ControllerPort int    // CONTROLLER listener: the metadata quorum
 	AdminPort      int    // admin.listener (metrics, probes); 0: a free port
 	Dir            string // holds server.properties and data/
+	// IP the node listens on; empty: Host. Fault tests give each node its
+	// own network namespace and address.
+	IP string
+}
+
+func (n Node) host() string {
+	if n.IP != "" {
+		return n.IP
+	}
+	return Host
 }
 
 // Addr is the node's client address, host:port.
-func (n Node) Addr() string { return net.JoinHostPort(Host, strconv.Itoa(n.Port)) }
+func (n Node) Addr() string { return net.JoinHostPort(n.host(), strconv.Itoa(n.Port)) }
 
 // ControllerAddr is the node's quorum address, host:port.
 func (n Node) ControllerAddr() string {
-	return net.JoinHostPort(Host, strconv.Itoa(n.ControllerPort))
+	return net.JoinHostPort(n.host(), strconv.Itoa(n.ControllerPort))
 }
 
 // SetAdminPorts puts node i's admin listener on base+i; base 0 lets each
@@ -49,7 +59,7 @@ func (c Cluster) SetAdminPorts(base int) {
 }
 
 // AdminAddr is the node's admin.listener, host:port (port 0: a free port).
-func (n Node) AdminAddr() string { return net.JoinHostPort(Host, strconv.Itoa(n.AdminPort)) }
+func (n Node) AdminAddr() string { return net.JoinHostPort(n.host(), strconv.Itoa(n.AdminPort)) }
 
 // ReadyAddr is the address that answers once the node is up: its client
 // listener, or the CONTROLLER listener of a controller-only node.
