@@ -94,10 +94,27 @@ func TestCompactionEndToEnd(t *testing.T) {
 		}
 		delete(latest, k)
 	}
+	untilCleaned(t, cl, adm, addr, topic, func(seen map[string][]string) error {
+		if len(seen) != len(latest) {
+			return fmt.Errorf("keys %v, want %d live keys", seen, len(latest))
+		}
+		for k, v := range latest {
+			if vs := seen[k]; len(vs) != 1 || vs[0] != v {
+				return fmt.Errorf("key %s: %v, want only %s", k, vs, v)
+			}
+		}
+		return nil
+	})
+}
+
+// untilCleaned writes filler records (fresh dirty data keeps the cleaner
+// coming back, so tombstones and markers past their horizon meet a later
+// round) and reads the topic back, key → values in offset order (filler
+// left out, a tombstone as "<tombstone>"), until check accepts it.
+func untilCleaned(t *testing.T, cl *kgo.Client, adm *kadm.Client, addr, topic string, check func(seen map[string][]string) error) {
+	t.Helper()
 	filler := 0
 	testutil.WaitFor(t, 60*time.Second, func() error {
-		// Fresh dirty data keeps the cleaner coming back, so tombstones
-		// past their horizon meet a later round.
 		for range 20 {
 			filler++
 			if err := produceSync(t, cl, &kgo.Record{Topic: topic, Key: []byte("filler"), Value: []byte(fmt.Sprint(filler))}); err != nil {
@@ -114,15 +131,7 @@ func TestCompactionEndToEnd(t *testing.T) {
 				seen[k] = append(seen[k], v)
 			}
 		}
-		if len(seen) != len(latest) {
-			return fmt.Errorf("keys %v, want %d live keys", seen, len(latest))
-		}
-		for k, v := range latest {
-			if vs := seen[k]; len(vs) != 1 || vs[0] != v {
-				return fmt.Errorf("key %s: %v, want only %s", k, vs, v)
-			}
-		}
-		return nil
+		return check(seen)
 	})
 }
 
@@ -226,22 +235,9 @@ func TestCompactionDropsAbortedTransactions(t *testing.T) {
 	}
 	write("committed", kgo.TryCommit)
 	write("aborted", kgo.TryAbort)
-	filler := 0
-	testutil.WaitFor(t, 60*time.Second, func() error {
-		for range 20 {
-			filler++
-			if err := produceSync(t, cl, &kgo.Record{Topic: topic, Key: []byte("filler"), Value: []byte(fmt.Sprint(filler))}); err != nil {
-				return err
-			}
-		}
-		// franz-go reads uncommitted by default: before cleaning it sees
-		// the aborted values too.
-		seen := map[string][]string{}
-		for _, r := range consumeAll(t, adm, addr, topic) {
-			if k := string(r.Key); k != "filler" {
-				seen[k] = append(seen[k], string(r.Value))
-			}
-		}
+	// franz-go reads uncommitted by default: before cleaning it sees the
+	// aborted values too.
+	untilCleaned(t, cl, adm, addr, topic, func(seen map[string][]string) error {
 		for i := range 20 {
 			if vs := seen[fmt.Sprintf("key-%d", i)]; len(vs) != 1 || vs[0] != "committed" {
 				return fmt.Errorf("key-%d: %v, want only the committed value", i, vs)

@@ -22,6 +22,12 @@ func kvBatch(t testing.TB, ts int64, pid int64, seq int32, comp record.Compressi
 	if pid >= 0 {
 		spec.ProducerID, spec.ProducerEpoch, spec.BaseSequence = pid, 0, seq
 	}
+	return buildKV(t, spec, recs...)
+}
+
+// buildKV builds spec's batch with recs as its records.
+func buildKV(t testing.TB, spec record.BatchSpec, recs ...kv) []byte {
+	t.Helper()
 	for _, r := range recs {
 		spec.Records = append(spec.Records, record.NewRecord{Key: []byte(r.key), Value: r.value})
 	}

@@ -11,15 +11,7 @@ import (
 // txnKV builds a transactional batch of recs for pid at epoch 0.
 func txnKV(t testing.TB, pid int64, seq int32, recs ...kv) []byte {
 	t.Helper()
-	spec := record.BatchSpec{Transactional: true, ProducerID: pid, BaseSequence: seq, BaseTimestamp: 1000}
-	for _, r := range recs {
-		spec.Records = append(spec.Records, record.NewRecord{Key: []byte(r.key), Value: r.value})
-	}
-	b, err := record.Build(nil, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return buildKV(t, record.BatchSpec{Transactional: true, ProducerID: pid, BaseSequence: seq, BaseTimestamp: 1000}, recs...)
 }
 
 // markers returns the transaction markers in the log by offset, with
