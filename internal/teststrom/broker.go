@@ -334,9 +334,16 @@ func (b *Broker) LogTail(n int) string {
 }
 
 // LogContains reports whether the broker's log has a line containing s.
-func (b *Broker) LogContains(s string) bool {
+func (b *Broker) LogContains(s string) bool { return b.LogCount(s) > 0 }
+
+// LogCount is how many times s occurs in the broker's log (restarts append
+// to it, so a test compares counts from before and after).
+func (b *Broker) LogCount(s string) int {
 	data, err := os.ReadFile(b.opts.LogPath)
-	return err == nil && strings.Contains(string(data), s)
+	if err != nil {
+		return 0
+	}
+	return strings.Count(string(data), s)
 }
 
 func overrideArgs(kvs []string) []string {

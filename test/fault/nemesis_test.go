@@ -213,5 +213,7 @@ var faultKinds = []faultKind{
 	{"mute-partition-leader", pick((*nemesis).leader, (*nemesis).mute), true},
 	{"cut-replication-to-leader", pick((*nemesis).leader, (*nemesis).cutReplication), true},
 	{"bridge-partition", func(ctx context.Context, n *nemesis) (func() error, error) { return n.bridge(ctx) }, true},
+	{"torn-segment-tail", corruptOne("tear", tornTail), false},
+	{"bit-flip-segment-tail", corruptOne("flip", flipByte), false},
 	{"packet-loss-20pct", func(ctx context.Context, n *nemesis) (func() error, error) { return n.loss(ctx) }, true},
 }
