@@ -19,6 +19,8 @@ type faultKind struct {
 	inject func(ctx context.Context, n *nemesis) (heal func() error, err error)
 	// network: needs the nodes in network namespaces (netns_test.go).
 	network bool
+	// disk: needs each node's data directory on a small tmpfs (disk_test.go).
+	disk bool
 }
 
 // nemesis applies faults to the cluster, drawing every choice from the
@@ -45,6 +47,16 @@ func (n *nemesis) leader(ctx context.Context) (int32, error) {
 }
 
 func (n *nemesis) controller(ctx context.Context) (int32, error) { return n.c.ActiveController(ctx) }
+
+// follower is a node that follows a partition the seed picks.
+func (n *nemesis) follower(ctx context.Context) (int32, error) {
+	leader, err := n.leader(ctx)
+	if err != nil {
+		return -1, err
+	}
+	others := n.others(leader)
+	return others[n.rng.IntN(len(others))], nil
+}
 
 // some returns k distinct node ids the seed picks.
 func (n *nemesis) some(k int) []int32 {
@@ -201,19 +213,21 @@ func portOf(addr string) int {
 // while it still holds its sockets and, cut off, may still be asked to
 // write by clients.
 var faultKinds = []faultKind{
-	{"kill-partition-leader", pick((*nemesis).leader, killOne), false},
-	{"kill-active-controller", pick((*nemesis).controller, killOne), false},
-	{"kill-random-node", func(_ context.Context, n *nemesis) (func() error, error) { return n.kill(n.some(1)...) }, false},
-	{"kill-majority", func(_ context.Context, n *nemesis) (func() error, error) { return n.kill(n.some(2)...) }, false},
-	{"kill-all", func(_ context.Context, n *nemesis) (func() error, error) { return n.kill(n.c.BrokerIDs()...) }, false},
-	{"pause-partition-leader", pick((*nemesis).leader, (*nemesis).pause), false},
-	{"pause-active-controller", pick((*nemesis).controller, (*nemesis).pause), false},
-	{"isolate-partition-leader", pick((*nemesis).leader, (*nemesis).isolate), true},
-	{"isolate-active-controller", pick((*nemesis).controller, (*nemesis).isolate), true},
-	{"mute-partition-leader", pick((*nemesis).leader, (*nemesis).mute), true},
-	{"cut-replication-to-leader", pick((*nemesis).leader, (*nemesis).cutReplication), true},
-	{"bridge-partition", func(ctx context.Context, n *nemesis) (func() error, error) { return n.bridge(ctx) }, true},
-	{"torn-segment-tail", corruptOne("tear", tornTail), false},
-	{"bit-flip-segment-tail", corruptOne("flip", flipByte), false},
-	{"packet-loss-20pct", func(ctx context.Context, n *nemesis) (func() error, error) { return n.loss(ctx) }, true},
+	{"kill-partition-leader", pick((*nemesis).leader, killOne), false, false},
+	{"kill-active-controller", pick((*nemesis).controller, killOne), false, false},
+	{"kill-random-node", func(_ context.Context, n *nemesis) (func() error, error) { return n.kill(n.some(1)...) }, false, false},
+	{"kill-majority", func(_ context.Context, n *nemesis) (func() error, error) { return n.kill(n.some(2)...) }, false, false},
+	{"kill-all", func(_ context.Context, n *nemesis) (func() error, error) { return n.kill(n.c.BrokerIDs()...) }, false, false},
+	{"pause-partition-leader", pick((*nemesis).leader, (*nemesis).pause), false, false},
+	{"pause-active-controller", pick((*nemesis).controller, (*nemesis).pause), false, false},
+	{"isolate-partition-leader", pick((*nemesis).leader, (*nemesis).isolate), true, false},
+	{"isolate-active-controller", pick((*nemesis).controller, (*nemesis).isolate), true, false},
+	{"mute-partition-leader", pick((*nemesis).leader, (*nemesis).mute), true, false},
+	{"cut-replication-to-leader", pick((*nemesis).leader, (*nemesis).cutReplication), true, false},
+	{"bridge-partition", func(ctx context.Context, n *nemesis) (func() error, error) { return n.bridge(ctx) }, true, false},
+	{"fill-disk-of-partition-leader", pick((*nemesis).leader, (*nemesis).fill), false, true},
+	{"fill-disk-of-follower", pick((*nemesis).follower, (*nemesis).fill), false, true},
+	{"torn-segment-tail", corruptOne("tear", tornTail), false, false},
+	{"bit-flip-segment-tail", corruptOne("flip", flipByte), false, false},
+	{"packet-loss-20pct", func(ctx context.Context, n *nemesis) (func() error, error) { return n.loss(ctx) }, true, false},
 }

@@ -86,6 +86,11 @@ func TestFaults(t *testing.T) {
 func runFault(t *testing.T, kind faultKind, seed uint64, duration time.Duration) result {
 	dir := t.TempDir()
 	opts := teststrom.ClusterOptions{Nodes: 3, Dir: dir, Overrides: failover, ReadyTimeout: readyTimeout}
+	if kind.disk {
+		if err := mountDataDirs(t, dir, 3); err != nil {
+			t.Skipf("%s: %v", kind.name, err)
+		}
+	}
 	netw, err := newNetEnv(t, 3)
 	switch {
 	case err == nil:
