@@ -13,8 +13,10 @@
 //     history as invoke / ok / fail / info (history_test.go), also written
 //     as JSONL next to the nodes' logs;
 //  3. apply the fault kind (nemesis_test.go) again and again: wait, inject
-//     (kill a partition leader, pause the controller, ...), hold, heal,
-//     wait until the cluster has settled;
+//     (kill a partition leader, pause the controller, cut links with nft in
+//     per-node network namespaces (netns_test.go), fill a node's tmpfs
+//     (disk_test.go), damage a crashed node's segments (corrupt_test.go),
+//     ...), hold, heal, wait until the cluster has settled;
 //  4. heal everything, let the producer flush, drain the readers to the
 //     end of the log, read the log back once more;
 //  5. check (check_test.go) with Jepsen's vocabulary: lost, unseen,
